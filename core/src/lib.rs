@@ -1,0 +1,11 @@
+//! The contract shared by the Rummet loaders and server: dataset identifiers, where a dataset
+//! version lives in PostGIS, Web Mercator tile math and SQL identifier escaping. Keeping these
+//! in one crate means a loader can never write a table the server would name differently.
+
+mod dataset_id;
+mod sql;
+mod tile;
+
+pub use dataset_id::{DatasetId, InvalidDatasetId};
+pub use sql::{DATA_SCHEMA, REGISTRY_SCHEMA, escape_identifier, version_table};
+pub use tile::{InvalidTile, MAX_ZOOM, TileCoord};

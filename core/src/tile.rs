@@ -1,0 +1,176 @@
+//! Web Mercator (XYZ) tile addresses.
+
+use std::fmt;
+
+/// Highest zoom a tile address may have; past it a tile is smaller than a millimetre.
+pub const MAX_ZOOM: u8 = 24;
+
+/// A validated XYZ tile address: `x` and `y` lie in `0..2^z`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct TileCoord {
+    /// Zoom level, `0..=MAX_ZOOM`.
+    pub z: u8,
+    /// Column, from the west.
+    pub x: u32,
+    /// Row, from the north.
+    pub y: u32,
+}
+
+/// Why a tile address is not valid.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InvalidTile {
+    /// A part is not a non-negative integer.
+    #[error("tile {part} {given:?} is not a non-negative integer")]
+    NotANumber {
+        /// `z`, `x` or `y`.
+        part: &'static str,
+        /// What was given, cut to a printable length.
+        given: String,
+    },
+    /// The zoom is above [`MAX_ZOOM`].
+    #[error("zoom {z} is out of range 0-{MAX_ZOOM}")]
+    ZoomOutOfRange {
+        /// The zoom given.
+        z: u64,
+    },
+    /// `x` or `y` is not below `2^z`.
+    #[error("tile {part}={value} is out of range 0-{max} at zoom {z}")]
+    OutOfRange {
+        /// `x` or `y`.
+        part: &'static str,
+        /// The value given.
+        value: u64,
+        /// The highest valid value at this zoom.
+        max: u64,
+        /// The zoom.
+        z: u8,
+    },
+}
+
+impl TileCoord {
+    /// Checks the address and builds it.
+    ///
+    /// # Errors
+    /// When the zoom is above [`MAX_ZOOM`] or `x`/`y` do not fit at that zoom.
+    pub fn new(z: u64, x: u64, y: u64) -> Result<Self, InvalidTile> {
+        let z8 = u8::try_from(z)
+            .ok()
+            .filter(|z| *z <= MAX_ZOOM)
+            .ok_or(InvalidTile::ZoomOutOfRange { z })?;
+        let max = (1u64 << z8) - 1;
+        let check = |part, value: u64| {
+            u32::try_from(value)
+                .ok()
+                .filter(|_| value <= max)
+                .ok_or(InvalidTile::OutOfRange {
+                    part,
+                    value,
+                    max,
+                    z: z8,
+                })
+        };
+        Ok(Self {
+            z: z8,
+            x: check("x", x)?,
+            y: check("y", y)?,
+        })
+    }
+
+    /// Parses the three path parts of `/{z}/{x}/{y}`.
+    ///
+    /// # Errors
+    /// When a part is not a non-negative integer or the address is out of range.
+    pub fn parse(z: &str, x: &str, y: &str) -> Result<Self, InvalidTile> {
+        let num = |part, s: &str| {
+            // Only plain digits: `u64::from_str` would accept a leading `+`.
+            if s.is_empty() || s.len() > 20 || !s.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(InvalidTile::NotANumber {
+                    part,
+                    given: s.chars().take(32).collect(),
+                });
+            }
+            s.parse::<u64>().map_err(|_| InvalidTile::NotANumber {
+                part,
+                given: s.to_owned(),
+            })
+        };
+        Self::new(num("z", z)?, num("x", x)?, num("y", y)?)
+    }
+
+    /// The tile at zoom `z` holding the point `lon`, `lat` (degrees, WGS 84).
+    #[must_use]
+    #[expect(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        reason = "the value is clamped to 0..2^z first"
+    )]
+    pub fn containing(z: u8, lon: f64, lat: f64) -> Self {
+        let z = z.min(MAX_ZOOM);
+        let n = f64::from(1u32 << z);
+        let lat = lat.clamp(-85.051_128, 85.051_128).to_radians();
+        let x = ((lon + 180.0) / 360.0 * n).floor().clamp(0.0, n - 1.0);
+        let y = ((1.0 - lat.tan().asinh() / std::f64::consts::PI) / 2.0 * n)
+            .floor()
+            .clamp(0.0, n - 1.0);
+        Self {
+            z,
+            x: x as u32,
+            y: y as u32,
+        }
+    }
+}
+
+impl fmt::Display for TileCoord {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}/{}", self.z, self.x, self.y)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_tile_outside_its_zoom_is_rejected() {
+        assert!(matches!(
+            TileCoord::new(2, 4, 0),
+            Err(InvalidTile::OutOfRange {
+                part: "x",
+                max: 3,
+                ..
+            })
+        ));
+        assert!(matches!(
+            TileCoord::new(25, 0, 0),
+            Err(InvalidTile::ZoomOutOfRange { z: 25 })
+        ));
+        assert!(TileCoord::new(24, (1 << 24) - 1, 0).is_ok());
+    }
+
+    #[test]
+    fn non_numeric_or_signed_parts_are_rejected() {
+        for (z, x, y) in [
+            ("a", "0", "0"),
+            ("1", "-1", "0"),
+            ("1", "0", "+1"),
+            ("1", "", "0"),
+        ] {
+            assert!(matches!(
+                TileCoord::parse(z, x, y),
+                Err(InvalidTile::NotANumber { .. })
+            ));
+        }
+        assert!(matches!(
+            TileCoord::parse("1", "99999999999999999999999", "0"),
+            Err(InvalidTile::NotANumber { .. })
+        ));
+    }
+
+    #[test]
+    fn stockholm_at_zoom_five_is_tile_17_9() {
+        assert_eq!(
+            TileCoord::containing(5, 18.07, 59.33),
+            TileCoord { z: 5, x: 17, y: 9 }
+        );
+    }
+}

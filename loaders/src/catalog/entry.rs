@@ -1,0 +1,233 @@
+//! One catalog entry: what a dataset is, where it comes from, and how its fields map.
+
+use rummet_core::DatasetId;
+use serde::{Deserialize, Serialize};
+
+/// A dataset as the catalog describes it.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CatalogEntry {
+    /// The dataset id, also the file name.
+    pub id: DatasetId,
+    /// Swedish title.
+    pub title: String,
+    /// English title.
+    pub title_en: String,
+    /// The publishing agency.
+    pub agency: String,
+    /// What the dataset holds, for the catalog and TileJSON.
+    pub description: String,
+    /// Licence name, e.g. `CC0 1.0`.
+    pub licence: String,
+    /// Attribution shown on maps.
+    pub attribution: String,
+    /// Thematic data, or a division statistics are aggregated by.
+    pub role: Role,
+    /// Geometry family of the features.
+    pub geometry: GeometryKind,
+    /// Lowest zoom tiles are served at.
+    pub minzoom: u8,
+    /// Highest zoom tiles are served at (overzoomed beyond).
+    pub maxzoom: u8,
+    /// Where and how the agency publishes it.
+    pub source: Source,
+    /// For divisions: which columns hold the code and the name.
+    #[serde(default)]
+    pub division: Option<Division>,
+    /// Source field to column mapping, in column order.
+    pub fields: Vec<Field>,
+}
+
+/// Thematic data or a division.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Data shown and measured.
+    Thematic,
+    /// Areas statistics are grouped by (kommun, län, ...).
+    Division,
+}
+
+/// Geometry family; stored as the multi type so one table holds single and multi parts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum GeometryKind {
+    /// Points, stored as `MultiPoint`.
+    Point,
+    /// Lines, stored as `MultiLineString`.
+    Line,
+    /// Polygons, stored as `MultiPolygon`.
+    Polygon,
+}
+
+impl GeometryKind {
+    /// The PostGIS type of the stored column.
+    #[must_use]
+    pub fn postgis_type(self) -> &'static str {
+        match self {
+            Self::Point => "MultiPoint",
+            Self::Line => "MultiLineString",
+            Self::Polygon => "MultiPolygon",
+        }
+    }
+
+    /// The `ST_CollectionExtract` type number of this family.
+    #[must_use]
+    pub fn collection_type(self) -> i32 {
+        match self {
+            Self::Point => 1,
+            Self::Line => 2,
+            Self::Polygon => 3,
+        }
+    }
+}
+
+/// Where a dataset is published.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Source {
+    /// The published format.
+    pub format: SourceFormat,
+    /// CRS of the coordinates as published, `EPSG:<code>`.
+    pub crs: String,
+    /// The file name `rummet load --all --dir` looks for.
+    pub file: String,
+    /// The layer inside a multi-layer file (GeoPackage), if any.
+    #[serde(default)]
+    pub layer: Option<String>,
+    /// Where the agency publishes it.
+    pub urls: Vec<String>,
+}
+
+impl Source {
+    /// The EPSG code of [`Source::crs`].
+    ///
+    /// # Errors
+    /// When the CRS is not written `EPSG:<integer>`.
+    pub fn srid(&self) -> Result<i32, String> {
+        self.crs
+            .strip_prefix("EPSG:")
+            .and_then(|c| c.parse().ok())
+            .ok_or_else(|| format!("source crs {:?} is not of the form EPSG:<code>", self.crs))
+    }
+}
+
+/// The formats agencies publish in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SourceFormat {
+    /// GeoParquet 1.x with WKB geometry.
+    GeoParquet,
+}
+
+/// For a division: its code and name columns.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Division {
+    /// Column holding the division code (e.g. `kommun_kod`).
+    pub code: String,
+    /// Column holding the division name.
+    pub name: String,
+}
+
+/// One source field and the column it becomes.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Field {
+    /// The field name in the published file.
+    pub source: String,
+    /// The column name in Rummet.
+    pub column: String,
+    /// The column type.
+    #[serde(rename = "type")]
+    pub kind: FieldType,
+    /// Whether a load fails when the file lacks this field.
+    #[serde(default)]
+    pub required: bool,
+    /// What the field means, shown in TileJSON and the catalog.
+    pub description: String,
+}
+
+/// Column types a field can map to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FieldType {
+    /// `text`.
+    Text,
+    /// `bigint`.
+    Integer,
+    /// `double precision`.
+    Double,
+    /// `boolean`.
+    Boolean,
+}
+
+impl FieldType {
+    /// The PostgreSQL column type.
+    #[must_use]
+    pub fn sql_type(self) -> &'static str {
+        match self {
+            Self::Text => "text",
+            Self::Integer => "bigint",
+            Self::Double => "double precision",
+            Self::Boolean => "boolean",
+        }
+    }
+
+    /// The `TileJSON` `vector_layers` field type.
+    #[must_use]
+    pub fn tilejson_type(self) -> &'static str {
+        match self {
+            Self::Text => "String",
+            Self::Integer | Self::Double => "Number",
+            Self::Boolean => "Boolean",
+        }
+    }
+}
+
+impl CatalogEntry {
+    /// Parses and checks one catalog file.
+    ///
+    /// # Errors
+    /// When the TOML does not match the schema or the entry contradicts itself.
+    pub fn from_toml(file: &str, text: &str) -> Result<Self, String> {
+        let entry: Self = toml::from_str(text).map_err(|e| format!("{file}: {e}"))?;
+        entry.source.srid().map_err(|e| format!("{file}: {e}"))?;
+        if entry.minzoom > entry.maxzoom || entry.maxzoom > rummet_core::MAX_ZOOM {
+            return Err(format!(
+                "{file}: zoom range {}-{} is invalid",
+                entry.minzoom, entry.maxzoom
+            ));
+        }
+        for f in &entry.fields {
+            rummet_core::DatasetId::parse(&f.column)
+                .map_err(|_| format!("{file}: column {:?} must be a-z, 0-9, _", f.column))?;
+            if matches!(f.column.as_str(), "fid" | "geom" | "area_m2" | "length_m") {
+                return Err(format!("{file}: column {:?} is reserved", f.column));
+            }
+        }
+        if let Some(d) = &entry.division {
+            for col in [&d.code, &d.name] {
+                if !entry.fields.iter().any(|f| &f.column == col) {
+                    return Err(format!("{file}: division column {col:?} is not a field"));
+                }
+            }
+        }
+        if (entry.role == Role::Division) != entry.division.is_some() {
+            return Err(format!(
+                "{file}: a division needs a [division] table, and only a division"
+            ));
+        }
+        Ok(entry)
+    }
+
+    /// The measure column the geometry family gets at load time, if any.
+    #[must_use]
+    pub fn measure_column(&self) -> Option<&'static str> {
+        match self.geometry {
+            GeometryKind::Polygon => Some("area_m2"),
+            GeometryKind::Line => Some("length_m"),
+            GeometryKind::Point => None,
+        }
+    }
+}

@@ -1,0 +1,152 @@
+//! Building the new version's table from the staged features, and registering it.
+
+use rummet_core::{DATA_SCHEMA, escape_identifier};
+use serde_json::json;
+use tokio_postgres::Transaction;
+
+use crate::catalog::{CatalogEntry, GeometryKind};
+use crate::{LoadError, Result};
+
+/// Web Mercator, the CRS tiles are cut in.
+const TILE_SRID: i32 = 3857;
+
+/// Creates the version table: repaired geometry in 3857 for tiles, the measure computed in
+/// SWEREF 99 TM (EPSG:3006) so areas and lengths are metric and true, rows ordered by the
+/// stable feature id, a primary key and a spatial index. Returns the rows inserted.
+pub(super) async fn build_version(
+    tx: &Transaction<'_>,
+    entry: &CatalogEntry,
+    table: &str,
+    srid: i32,
+) -> Result<u64> {
+    let qualified = format!(
+        "{}.{}",
+        escape_identifier(DATA_SCHEMA),
+        escape_identifier(table)
+    );
+    let columns: Vec<String> = entry
+        .fields
+        .iter()
+        .map(|f| escape_identifier(&f.column))
+        .collect();
+    let defs: Vec<String> = entry
+        .fields
+        .iter()
+        .map(|f| format!("{} {}", escape_identifier(&f.column), f.kind.sql_type()))
+        .collect();
+    let (measure_def, measure_col, measure_expr) = match entry.geometry {
+        GeometryKind::Polygon => (
+            ", area_m2 double precision",
+            ", area_m2",
+            ", ST_Area(ST_Transform(g, 3006))",
+        ),
+        GeometryKind::Line => (
+            ", length_m double precision",
+            ", length_m",
+            ", ST_Length(ST_Transform(g, 3006))",
+        ),
+        GeometryKind::Point => ("", "", ""),
+    };
+    let cols = columns.join(", ");
+    let create = format!(
+        "CREATE TABLE {qualified} (fid bigint NOT NULL, {defs}, geom geometry({kind}, {TILE_SRID}) NOT NULL{measure_def})",
+        defs = defs.join(", "),
+        kind = entry.geometry.postgis_type(),
+    );
+    tx.batch_execute(&create)
+        .await
+        .map_err(LoadError::db("creating the version table"))?;
+    let insert = format!(
+        "INSERT INTO {qualified} (fid, {cols}, geom{measure_col}) \
+         SELECT fid, {cols}, ST_Transform(g, {TILE_SRID}){measure_expr} FROM ( \
+           SELECT fid, {cols}, ST_Multi(ST_CollectionExtract( \
+             CASE WHEN ST_IsValid(g0) THEN g0 ELSE ST_MakeValid(g0) END, $2)) AS g \
+           FROM (SELECT fid, {cols}, ST_GeomFromWKB(wkb, $1) AS g0 \
+                 FROM pg_temp.rummet_staging WHERE wkb IS NOT NULL) r) v \
+         WHERE g IS NOT NULL AND NOT ST_IsEmpty(g) ORDER BY fid"
+    );
+    let rows = tx
+        .execute(&insert, &[&srid, &entry.geometry.collection_type()])
+        .await
+        .map_err(LoadError::db("transforming and repairing geometries"))?;
+    let index = format!(
+        "ALTER TABLE {qualified} ADD PRIMARY KEY (fid); \
+         CREATE INDEX ON {qualified} USING gist (geom); \
+         ANALYZE {qualified};"
+    );
+    tx.batch_execute(&index)
+        .await
+        .map_err(LoadError::db("indexing the version table"))?;
+    Ok(rows)
+}
+
+/// Provenance of one version, written to the registry.
+pub(super) struct Registration<'a> {
+    pub source: &'a str,
+    pub sha256: &'a str,
+    pub version: i64,
+    pub table: &'a str,
+    pub rows_read: u64,
+    pub rows_loaded: u64,
+    pub rows_repaired: u64,
+    pub bounds: [f64; 4],
+}
+
+/// Writes the registry row that makes `reg` the serving version; returns the table it replaces.
+pub(super) async fn register(
+    tx: &Transaction<'_>,
+    entry: &CatalogEntry,
+    reg: &Registration<'_>,
+) -> Result<Option<String>> {
+    let mut fields: Vec<_> = entry
+        .fields
+        .iter()
+        .map(|f| json!({"name": f.column, "type": f.kind.sql_type(), "description": f.description}))
+        .collect();
+    match entry.geometry {
+        GeometryKind::Polygon => fields.push(json!({"name": "area_m2", "type": "double precision",
+            "description": "Area in m², computed in SWEREF 99 TM at load"})),
+        GeometryKind::Line => fields.push(json!({"name": "length_m", "type": "double precision",
+            "description": "Length in m, computed in SWEREF 99 TM at load"})),
+        GeometryKind::Point => {}
+    }
+    let count = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+    let catalog = serde_json::to_value(entry).unwrap_or_default();
+    let role = match entry.role {
+        crate::catalog::Role::Thematic => "thematic",
+        crate::catalog::Role::Division => "division",
+    };
+    let format = serde_json::to_value(entry.source.format).unwrap_or_default();
+    let row = tx
+        .query_one(
+            include_str!("register.sql"),
+            &[
+                &entry.id.as_str(),
+                &entry.title,
+                &entry.title_en,
+                &entry.agency,
+                &entry.description,
+                &entry.licence,
+                &entry.attribution,
+                &role,
+                &entry.geometry.postgis_type(),
+                &reg.source,
+                &format.as_str().unwrap_or_default(),
+                &reg.sha256,
+                &reg.version,
+                &reg.table,
+                &count(reg.rows_read),
+                &count(reg.rows_loaded),
+                &count(reg.rows_repaired),
+                &count(reg.rows_read.saturating_sub(reg.rows_loaded)),
+                &reg.bounds.to_vec(),
+                &i16::from(entry.minzoom),
+                &i16::from(entry.maxzoom),
+                &serde_json::Value::Array(fields),
+                &catalog,
+            ],
+        )
+        .await
+        .map_err(LoadError::db("registering the new version"))?;
+    Ok(row.get("replaced"))
+}

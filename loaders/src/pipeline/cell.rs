@@ -1,0 +1,137 @@
+//! Converting read values to their column types for `COPY ... BINARY`.
+
+use std::error::Error;
+
+use bytes::BytesMut;
+use postgres_types::{IsNull, ToSql, Type, to_sql_checked};
+
+use crate::catalog::FieldType;
+use crate::read::Value;
+
+/// One typed value of a staging row.
+#[derive(Debug)]
+pub(super) enum Cell {
+    Text(Option<String>),
+    Integer(Option<i64>),
+    Double(Option<f64>),
+    Boolean(Option<bool>),
+    Bytes(Option<Vec<u8>>),
+}
+
+impl Cell {
+    /// Converts `value` to `kind`, or says why it cannot be.
+    pub(super) fn convert(value: Value, kind: FieldType) -> Result<Self, String> {
+        Ok(match (kind, value) {
+            (FieldType::Text, Value::Null) => Self::Text(None),
+            // PostgreSQL text cannot hold NUL; agencies' DBF padding sometimes does.
+            (FieldType::Text, Value::Text(s)) => Self::Text(Some(s.replace('\0', ""))),
+            (FieldType::Text, Value::Integer(i)) => Self::Text(Some(i.to_string())),
+            (FieldType::Text, Value::Double(f)) => Self::Text(Some(f.to_string())),
+            (FieldType::Text, Value::Boolean(b)) => Self::Text(Some(b.to_string())),
+            (FieldType::Integer, Value::Null) => Self::Integer(None),
+            (FieldType::Integer, Value::Integer(i)) => Self::Integer(Some(i)),
+            (FieldType::Integer, Value::Double(f)) if f.fract() == 0.0 && f.abs() < 9.0e15 =>
+            {
+                #[expect(
+                    clippy::cast_possible_truncation,
+                    reason = "checked integral and in range"
+                )]
+                Self::Integer(Some(f as i64))
+            }
+            (FieldType::Integer, Value::Text(s)) if s.trim().is_empty() => Self::Integer(None),
+            (FieldType::Integer, Value::Text(s)) => Self::Integer(Some(
+                s.trim()
+                    .parse()
+                    .map_err(|_| format!("{s:?} is not an integer"))?,
+            )),
+            (FieldType::Double, Value::Null) => Self::Double(None),
+            #[expect(clippy::cast_precision_loss, reason = "measurements, not identifiers")]
+            (FieldType::Double, Value::Integer(i)) => Self::Double(Some(i as f64)),
+            (FieldType::Double, Value::Double(f)) => Self::Double(Some(f)),
+            (FieldType::Double, Value::Text(s)) if s.trim().is_empty() => Self::Double(None),
+            // Swedish files write decimal commas.
+            (FieldType::Double, Value::Text(s)) => Self::Double(Some(
+                s.trim()
+                    .replace(',', ".")
+                    .parse()
+                    .map_err(|_| format!("{s:?} is not a number"))?,
+            )),
+            (FieldType::Boolean, Value::Null) => Self::Boolean(None),
+            (FieldType::Boolean, Value::Boolean(b)) => Self::Boolean(Some(b)),
+            (FieldType::Boolean, Value::Integer(i @ (0 | 1))) => Self::Boolean(Some(i == 1)),
+            (FieldType::Boolean, Value::Text(s)) => {
+                Self::Boolean(Some(match s.trim().to_lowercase().as_str() {
+                    "true" | "t" | "1" | "ja" | "j" | "yes" | "y" => true,
+                    "false" | "f" | "0" | "nej" | "n" | "no" => false,
+                    "" => return Ok(Self::Boolean(None)),
+                    _ => return Err(format!("{s:?} is not a boolean")),
+                }))
+            }
+            (kind, other) => {
+                return Err(format!("{other:?} cannot be stored as {}", kind.sql_type()));
+            }
+        })
+    }
+}
+
+impl ToSql for Cell {
+    fn to_sql(
+        &self,
+        ty: &Type,
+        out: &mut BytesMut,
+    ) -> Result<IsNull, Box<dyn Error + Sync + Send>> {
+        match self {
+            Self::Text(v) => v.to_sql(ty, out),
+            Self::Integer(v) => v.to_sql(ty, out),
+            Self::Double(v) => v.to_sql(ty, out),
+            Self::Boolean(v) => v.to_sql(ty, out),
+            Self::Bytes(v) => v.to_sql(ty, out),
+        }
+    }
+
+    fn accepts(ty: &Type) -> bool {
+        [
+            Type::TEXT,
+            Type::INT8,
+            Type::FLOAT8,
+            Type::BOOL,
+            Type::BYTEA,
+        ]
+        .contains(ty)
+    }
+
+    to_sql_checked!();
+}
+
+/// The COPY type of a column of `kind`.
+pub(super) fn copy_type(kind: FieldType) -> Type {
+    match kind {
+        FieldType::Text => Type::TEXT,
+        FieldType::Integer => Type::INT8,
+        FieldType::Double => Type::FLOAT8,
+        FieldType::Boolean => Type::BOOL,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimal_commas_and_blank_numbers_are_understood() {
+        assert!(matches!(
+            Cell::convert(Value::Text(" 12,5 ".into()), FieldType::Double),
+            Ok(Cell::Double(Some(v))) if (v - 12.5).abs() < f64::EPSILON
+        ));
+        assert!(matches!(
+            Cell::convert(Value::Text(String::new()), FieldType::Integer),
+            Ok(Cell::Integer(None))
+        ));
+    }
+
+    #[test]
+    fn text_that_is_not_a_number_is_refused_with_the_value() {
+        let err = Cell::convert(Value::Text("tolv".into()), FieldType::Integer).err();
+        assert_eq!(err.as_deref(), Some("\"tolv\" is not an integer"));
+    }
+}

@@ -1,0 +1,137 @@
+//! Staging: features streamed from the reader into a temporary table with `COPY … BINARY`,
+//! then checked as a whole.
+
+use std::pin::pin;
+
+use postgres_types::{ToSql, Type};
+use rummet_core::escape_identifier;
+use tokio::sync::mpsc;
+use tokio_postgres::Transaction;
+use tokio_postgres::binary_copy::BinaryCopyInWriter;
+
+use super::cell::{Cell, copy_type};
+use crate::catalog::CatalogEntry;
+use crate::read::{Feature, FeatureReader};
+use crate::{LoadError, Result};
+
+/// Features in flight between the reader thread and the COPY stream: the only buffer, so it
+/// bounds the loader's memory whatever the file size.
+const CHANNEL_DEPTH: usize = 1024;
+const PROGRESS_EVERY: u64 = 10_000;
+
+/// Streams every feature of `reader` into `pg_temp.rummet_staging` and returns how many.
+pub(super) async fn copy_features(
+    tx: &Transaction<'_>,
+    entry: &CatalogEntry,
+    reader: Box<dyn FeatureReader>,
+    input: &str,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<u64> {
+    let columns: Vec<String> = entry
+        .fields
+        .iter()
+        .map(|f| format!("{} {}", escape_identifier(&f.column), f.kind.sql_type()))
+        .collect();
+    let create = format!(
+        "CREATE TEMP TABLE rummet_staging (fid bigint, {}, wkb bytea) ON COMMIT DROP",
+        columns.join(", ")
+    );
+    tx.batch_execute(&create)
+        .await
+        .map_err(LoadError::db("creating the staging table"))?;
+    let sink = tx
+        .copy_in("COPY pg_temp.rummet_staging FROM STDIN (FORMAT binary)")
+        .await
+        .map_err(LoadError::db("starting COPY"))?;
+    let types: Vec<Type> = std::iter::once(Type::INT8)
+        .chain(entry.fields.iter().map(|f| copy_type(f.kind)))
+        .chain(std::iter::once(Type::BYTEA))
+        .collect();
+    let mut writer = pin!(BinaryCopyInWriter::new(sink, &types));
+
+    let (sender, mut features) = mpsc::channel::<Result<Feature>>(CHANNEL_DEPTH);
+    // The reader is blocking I/O and decompression; it runs on its own thread and stops when
+    // the receiver is dropped (an error below), so nothing outlives a failed load.
+    tokio::task::spawn_blocking(move || {
+        for feature in reader {
+            if sender.blocking_send(feature).is_err() {
+                break;
+            }
+        }
+    });
+
+    let mut count = 0u64;
+    let mut row: Vec<Cell> = Vec::with_capacity(types.len());
+    while let Some(feature) = features.recv().await {
+        let feature = feature?;
+        row.clear();
+        row.push(Cell::Integer(Some(
+            i64::try_from(feature.number).unwrap_or(i64::MAX),
+        )));
+        for (value, field) in feature.values.into_iter().zip(&entry.fields) {
+            row.push(
+                Cell::convert(value, field.kind).map_err(|message| LoadError::Value {
+                    input: input.to_owned(),
+                    feature: feature.number,
+                    field: field.source.clone(),
+                    message,
+                })?,
+            );
+        }
+        row.push(Cell::Bytes(feature.wkb));
+        let refs: Vec<&(dyn ToSql + Sync)> = row.iter().map(|c| c as &(dyn ToSql + Sync)).collect();
+        writer
+            .as_mut()
+            .write(&refs)
+            .await
+            .map_err(LoadError::db("copying features"))?;
+        count += 1;
+        if count.is_multiple_of(PROGRESS_EVERY) {
+            progress(count);
+        }
+    }
+    writer
+        .finish()
+        .await
+        .map_err(LoadError::db("finishing COPY"))?;
+    progress(count);
+    Ok(count)
+}
+
+/// What the staged features look like as a whole.
+#[derive(Debug)]
+pub(super) struct Checked {
+    pub empty: u64,
+    pub invalid: u64,
+    pub invalid_fids: Vec<i64>,
+    pub wrong_type_fid: Option<i64>,
+    pub wrong_type: Option<String>,
+    /// Extent in WGS 84; `None` when no feature has a geometry.
+    pub bounds: Option<[f64; 4]>,
+}
+
+pub(super) async fn validate(
+    tx: &Transaction<'_>,
+    entry: &CatalogEntry,
+    srid: i32,
+) -> Result<Checked> {
+    let dimension = entry.geometry.collection_type() - 1;
+    let row = tx
+        .query_one(include_str!("validate.sql"), &[&srid, &dimension])
+        .await
+        .map_err(LoadError::db("validating the staged features"))?;
+    let count = |col: &str| u64::try_from(row.get::<_, i64>(col)).unwrap_or(0);
+    let bounds: Option<Vec<Option<f64>>> = row.get("bounds");
+    let bounds = bounds.and_then(|b| match b.as_slice() {
+        [Some(a), Some(b), Some(c), Some(d)] => Some([*a, *b, *c, *d]),
+        _ => None,
+    });
+    Ok(Checked {
+        empty: count("empty"),
+        invalid: count("invalid"),
+        invalid_fids: row.get("invalid_fids"),
+        wrong_type_fid: row.get("wrong_type_fid"),
+        wrong_type: row.get("wrong_type"),
+        bounds,
+    })
+}

@@ -1,0 +1,188 @@
+//! GeoParquet 1.x: WKB geometry in the column the `geo` metadata names, CRS as PROJJSON.
+//! Rows are read one row group at a time, so memory is bounded by the row group size.
+
+use parquet::file::reader::{FileReader, SerializedFileReader};
+use parquet::record::Field as PqField;
+use parquet::record::reader::RowIter;
+use serde_json::Value as Json;
+
+use super::{Feature, FeatureReader, Input, Value};
+use crate::catalog::CatalogEntry;
+use crate::{LoadError, Result};
+
+const FORMAT: &str = "GeoParquet";
+
+pub(super) struct GeoParquetReader {
+    input: String,
+    rows: RowIter<'static>,
+    geometry: usize,
+    /// Column index in the file of each catalog field; `None` for an absent optional field.
+    fields: Vec<Option<usize>>,
+    srid: Option<i32>,
+    number: u64,
+}
+
+impl GeoParquetReader {
+    pub(super) fn open(entry: &CatalogEntry, input: &Input) -> Result<Self> {
+        let name = input.name();
+        let format_err = |message: String| LoadError::Format {
+            input: name.clone(),
+            format: FORMAT,
+            message,
+        };
+        let reader: Box<dyn FileReader> = match input {
+            Input::File(path) => {
+                let file = std::fs::File::open(path).map_err(|source| LoadError::Io {
+                    path: path.clone(),
+                    source,
+                })?;
+                Box::new(SerializedFileReader::new(file).map_err(|e| format_err(e.to_string()))?)
+            }
+            Input::Bytes { data, .. } => Box::new(
+                SerializedFileReader::new(data.clone()).map_err(|e| format_err(e.to_string()))?,
+            ),
+        };
+        let meta = reader.metadata().file_metadata();
+        let geo: Json = meta
+            .key_value_metadata()
+            .and_then(|kv| kv.iter().find(|k| k.key == "geo"))
+            .and_then(|k| k.value.as_deref())
+            .ok_or_else(|| {
+                format_err("no `geo` metadata: a plain Parquet file, not GeoParquet".into())
+            })
+            .and_then(|v| {
+                serde_json::from_str(v).map_err(|e| format_err(format!("`geo` metadata: {e}")))
+            })?;
+        let primary = geo["primary_column"]
+            .as_str()
+            .ok_or_else(|| format_err("`geo` metadata names no primary_column".into()))?;
+        let column = &geo["columns"][primary];
+        if column["encoding"].as_str() != Some("WKB") {
+            return Err(format_err(format!(
+                "geometry encoding {} is not supported, only WKB",
+                column["encoding"]
+            )));
+        }
+        let srid = declared_srid(column);
+
+        let names: Vec<String> = meta
+            .schema_descr()
+            .root_schema()
+            .get_fields()
+            .iter()
+            .map(|f| f.name().to_owned())
+            .collect();
+        let index_of = |field: &str| names.iter().position(|n| n == field);
+        let geometry = index_of(primary).ok_or_else(|| {
+            format_err(format!("geometry column {primary:?} is not in the schema"))
+        })?;
+        let fields = entry
+            .fields
+            .iter()
+            .map(|f| match index_of(&f.source) {
+                Some(i) => Ok(Some(i)),
+                None if f.required => Err(LoadError::MissingField {
+                    input: name.clone(),
+                    field: f.source.clone(),
+                    available: names.join(", "),
+                }),
+                None => Ok(None),
+            })
+            .collect::<Result<_>>()?;
+        let rows = RowIter::from_file_into(reader);
+        Ok(Self {
+            input: name,
+            rows,
+            geometry,
+            fields,
+            srid,
+            number: 0,
+        })
+    }
+}
+
+/// The EPSG code in a GeoParquet column's `crs`: absent means OGC:CRS84 (lon/lat, as 4326
+/// in PostGIS); `null` means unknown.
+fn declared_srid(column: &Json) -> Option<i32> {
+    let Some(crs) = column.get("crs") else {
+        return Some(4326);
+    };
+    let id = &crs["id"];
+    match (id["authority"].as_str(), &id["code"]) {
+        (Some("EPSG"), Json::Number(n)) => n.as_i64().and_then(|c| i32::try_from(c).ok()),
+        (Some("EPSG"), Json::String(s)) => s.parse().ok(),
+        (Some("OGC"), code) if code.as_str() == Some("CRS84") => Some(4326),
+        _ => None,
+    }
+}
+
+fn convert(field: &PqField) -> Value {
+    match field {
+        PqField::Null => Value::Null,
+        PqField::Bool(b) => Value::Boolean(*b),
+        PqField::Byte(v) => Value::Integer(i64::from(*v)),
+        PqField::Short(v) => Value::Integer(i64::from(*v)),
+        PqField::Int(v) => Value::Integer(i64::from(*v)),
+        PqField::Long(v) => Value::Integer(*v),
+        PqField::UByte(v) => Value::Integer(i64::from(*v)),
+        PqField::UShort(v) => Value::Integer(i64::from(*v)),
+        PqField::UInt(v) => Value::Integer(i64::from(*v)),
+        PqField::ULong(v) => {
+            i64::try_from(*v).map_or_else(|_| Value::Text(v.to_string()), Value::Integer)
+        }
+        PqField::Float(v) => Value::Double(f64::from(*v)),
+        PqField::Double(v) => Value::Double(*v),
+        PqField::Str(s) => Value::Text(s.clone()),
+        other => Value::Text(other.to_string()),
+    }
+}
+
+impl Iterator for GeoParquetReader {
+    type Item = Result<Feature>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let row = match self.rows.next()? {
+            Ok(row) => row,
+            Err(e) => {
+                return Some(Err(LoadError::Format {
+                    input: self.input.clone(),
+                    format: FORMAT,
+                    message: format!("after feature {}: {e}", self.number),
+                }));
+            }
+        };
+        self.number += 1;
+        let columns = row.into_columns();
+        let wkb = match columns.get(self.geometry).map(|(_, f)| f) {
+            Some(PqField::Bytes(b)) => Some(b.data().to_vec()),
+            Some(PqField::Null) | None => None,
+            Some(other) => {
+                return Some(Err(LoadError::Value {
+                    input: self.input.clone(),
+                    feature: self.number,
+                    field: "geometry".into(),
+                    message: format!("expected WKB bytes, found {other}"),
+                }));
+            }
+        };
+        let values = self
+            .fields
+            .iter()
+            .map(|i| {
+                i.and_then(|i| columns.get(i))
+                    .map_or(Value::Null, |(_, f)| convert(f))
+            })
+            .collect();
+        Some(Ok(Feature {
+            number: self.number,
+            wkb,
+            values,
+        }))
+    }
+}
+
+impl FeatureReader for GeoParquetReader {
+    fn declared_srid(&self) -> Option<i32> {
+        self.srid
+    }
+}

@@ -1,0 +1,59 @@
+//! The application state shared by every request: configuration, the pool, the registry view
+//! and the tile service.
+
+use std::sync::Arc;
+
+use deadpool_postgres::Pool;
+
+use crate::config::Config;
+use crate::datasets::Datasets;
+use crate::tiles::{TileCache, TileService};
+
+/// Everything a request may need.
+pub struct App {
+    /// The configuration it was built from.
+    pub config: Config,
+    /// Connection settings, for the `LISTEN` connection.
+    pub pg_config: tokio_postgres::Config,
+    /// The pool every query goes through.
+    pub pool: Pool,
+    /// The loaded datasets.
+    pub datasets: Arc<Datasets>,
+    /// Vector tiles.
+    pub tiles: TileService,
+}
+
+/// The one axum state: a cheap handle on [`App`].
+#[derive(Clone)]
+pub struct AppState(pub Arc<App>);
+
+impl std::ops::Deref for AppState {
+    type Target = App;
+    fn deref(&self) -> &App {
+        &self.0
+    }
+}
+
+impl App {
+    /// Builds the state and reads the registry. A database that cannot be reached is logged,
+    /// not fatal: the server starts, `/ready` says 503, and the registry is read again by the
+    /// listener once the database is back.
+    pub async fn new(config: Config, pg_config: tokio_postgres::Config, pool: Pool) -> Self {
+        let datasets = Arc::new(Datasets::default());
+        if let Err(e) = datasets.reload_all(&pool).await {
+            tracing::warn!("could not read the dataset registry: {e}");
+        }
+        let tiles = TileService::new(
+            pool.clone(),
+            datasets.clone(),
+            TileCache::new(config.cache.size_mb),
+        );
+        Self {
+            config,
+            pg_config,
+            pool,
+            datasets,
+            tiles,
+        }
+    }
+}

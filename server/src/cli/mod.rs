@@ -1,0 +1,102 @@
+//! The `rummet` command line: `serve`, `load`, `datasets` and `db start|stop|status|url`.
+
+mod database;
+mod datasets;
+mod db;
+mod load;
+mod serve;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::{Config, Overrides};
+
+/// Rummet serves Sweden's national geodata from PostGIS as vector tiles, features and
+/// statistics, and loads the agencies' published files into it.
+#[derive(Debug, Parser)]
+#[command(name = "rummet", version, about, long_about = None)]
+pub struct Cli {
+    /// Configuration file (default: ./rummet.toml when present).
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Directory for the managed PostgreSQL cluster and other state.
+    #[arg(long, global = true, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    /// Use this PostgreSQL server instead of a managed cluster.
+    #[arg(
+        long,
+        global = true,
+        env = "DATABASE_URL",
+        hide_env_values = true,
+        value_name = "URL"
+    )]
+    database_url: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve tiles, TileJSON, styles and the catalog over HTTP (starts the managed database
+    /// and loads the demo data on first start unless --database-url is given).
+    Serve(serve::ServeArgs),
+    /// Load a dataset from the catalog into a new version and swap it in atomically.
+    Load(load::LoadArgs),
+    /// List the catalog and what is loaded.
+    Datasets(datasets::DatasetsArgs),
+    /// Manage the embedded PostgreSQL cluster.
+    Db {
+        #[command(subcommand)]
+        action: db::DbAction,
+    },
+}
+
+/// Parses the command line, runs it, and turns an error into one line and exit code 1.
+#[must_use]
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let mut overrides = Overrides {
+        data_dir: cli.data_dir,
+        database_url: cli.database_url,
+        ..Overrides::default()
+    };
+    if let Command::Serve(args) = &cli.command {
+        args.apply(&mut overrides);
+    }
+    let config = Config::load(cli.config.as_deref(), &overrides)?;
+    match cli.command {
+        Command::Serve(_) => serve::run(config).await,
+        Command::Load(args) => load::run(&config, args).await,
+        Command::Datasets(args) => datasets::run(&config, &args).await,
+        Command::Db { action } => db::run(&config, action).await,
+    }
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("RUST_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}

@@ -1,0 +1,81 @@
+//! `rummet serve`.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::Args;
+
+use super::database::Database;
+use crate::app::{App, AppState};
+use crate::config::{Config, Overrides};
+use crate::{demo, http, notify};
+
+#[derive(Debug, Args)]
+pub(super) struct ServeArgs {
+    /// Address to listen on (default 127.0.0.1:3000).
+    #[arg(long, value_name = "ADDR")]
+    listen: Option<SocketAddr>,
+    /// Base URL clients reach the server at, for TileJSON and styles behind a proxy.
+    #[arg(long, value_name = "URL")]
+    public_url: Option<String>,
+    /// Do not load the bundled demo data.
+    #[arg(long)]
+    no_demo: bool,
+}
+
+impl ServeArgs {
+    pub(super) fn apply(&self, o: &mut Overrides) {
+        o.listen = self.listen;
+        o.public_url.clone_from(&self.public_url);
+        if self.no_demo {
+            o.demo = Some(false);
+        }
+    }
+}
+
+pub(super) async fn run(config: Config) -> anyhow::Result<()> {
+    let db = Database::open(&config).await?;
+    let result = serve(&config, &db).await;
+    db.close().await;
+    result
+}
+
+async fn serve(config: &Config, db: &Database) -> anyhow::Result<()> {
+    if config.demo {
+        demo::load_missing(&db.pool).await?;
+    }
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.listen))?;
+    let app = Arc::new(App::new(config.clone(), db.pg_config.clone(), db.pool.clone()).await);
+    let listen_task = notify::spawn(app.clone());
+    let addr = listener.local_addr()?;
+    println!("rummet listening on http://{addr}");
+    let served = axum::serve(listener, http::router(AppState(app)))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("HTTP server");
+    listen_task.abort();
+    served
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::error!("cannot listen for SIGTERM: {e}");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,162 @@
+//! Configuration, layered: built-in defaults → `rummet.toml` → `RUMMET__SECTION__KEY`
+//! environment variables → command-line flags. Validated into [`Config`] once at start.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+/// The whole configuration.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Address the HTTP server listens on.
+    pub listen: SocketAddr,
+    /// Base URL clients reach the server at (behind a proxy); `None` uses the request's host.
+    pub public_url: Option<String>,
+    /// Where the managed PostgreSQL cluster and other state live.
+    pub data_dir: PathBuf,
+    /// An external PostgreSQL; when set, no cluster is managed.
+    pub database_url: Option<String>,
+    /// Load the bundled demo datasets when they are not loaded yet.
+    pub demo: bool,
+    /// Database pool and timeouts.
+    pub db: DbConfig,
+    /// The in-process tile cache.
+    pub cache: CacheConfig,
+    /// Tile responses.
+    pub tiles: TilesConfig,
+}
+
+/// Database pool and timeouts.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DbConfig {
+    /// Connections in the pool.
+    pub pool_size: usize,
+    /// How long a request waits for a free connection before a 503.
+    pub pool_wait_ms: u64,
+    /// How long opening a connection may take.
+    pub connect_timeout_ms: u64,
+    /// Longest a single query may run before PostgreSQL cancels it.
+    pub statement_timeout_ms: u64,
+}
+
+/// The in-process tile cache.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CacheConfig {
+    /// Upper bound of cached tile bytes, in MiB; 0 disables the cache.
+    pub size_mb: u64,
+}
+
+/// Tile responses.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TilesConfig {
+    /// `Cache-Control` sent with tiles.
+    pub cache_control: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 3000)),
+            public_url: None,
+            data_dir: default_data_dir(),
+            database_url: None,
+            demo: true,
+            db: DbConfig {
+                pool_size: 16,
+                pool_wait_ms: 2_000,
+                connect_timeout_ms: 5_000,
+                statement_timeout_ms: 15_000,
+            },
+            cache: CacheConfig { size_mb: 256 },
+            tiles: TilesConfig {
+                cache_control: "public, max-age=300".into(),
+            },
+        }
+    }
+}
+
+/// Root's home is not reachable by the `postgres` user the cluster runs as, so root gets the
+/// system location; anyone else gets the XDG data directory.
+fn default_data_dir() -> PathBuf {
+    if nix::unistd::geteuid().is_root() {
+        return PathBuf::from("/var/lib/rummet");
+    }
+    dirs::data_dir().map_or_else(|| PathBuf::from("rummet-data"), |d| d.join("rummet"))
+}
+
+/// Values given on the command line; `None` leaves the lower layers' value.
+#[derive(Debug, Default, Serialize)]
+pub struct Overrides {
+    /// `--listen`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub listen: Option<SocketAddr>,
+    /// `--public-url`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub public_url: Option<String>,
+    /// `--data-dir`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_dir: Option<PathBuf>,
+    /// `--database-url` or `DATABASE_URL`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database_url: Option<String>,
+    /// `--no-demo` sets this to false.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub demo: Option<bool>,
+}
+
+/// Why the configuration cannot be used.
+#[derive(Debug, thiserror::Error)]
+#[error("configuration: {0}")]
+pub struct ConfigError(String);
+
+impl Config {
+    /// Builds the configuration from every layer. `file` is the TOML file to read: an explicit
+    /// path must exist; without one, `./rummet.toml` is read when present.
+    ///
+    /// # Errors
+    /// When the file is missing or malformed, a value has the wrong type, or a value is invalid.
+    pub fn load(file: Option<&Path>, overrides: &Overrides) -> Result<Self, ConfigError> {
+        let mut figment = Figment::from(Serialized::defaults(Self::default()));
+        match file {
+            Some(path) if !path.is_file() => {
+                return Err(ConfigError(format!(
+                    "config file {} does not exist",
+                    path.display()
+                )));
+            }
+            Some(path) => figment = figment.merge(Toml::file_exact(path)),
+            None if Path::new("rummet.toml").is_file() => {
+                figment = figment.merge(Toml::file_exact("rummet.toml"))
+            }
+            None => {}
+        }
+        let config: Self = figment
+            .merge(Env::prefixed("RUMMET__").split("__"))
+            .merge(Serialized::defaults(overrides))
+            .extract()
+            .map_err(|e| ConfigError(e.to_string()))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        if self.db.pool_size == 0 {
+            return Err(ConfigError("db.pool_size must be at least 1".into()));
+        }
+        if let Some(url) = &self.public_url
+            && !(url.starts_with("http://") || url.starts_with("https://"))
+        {
+            return Err(ConfigError(format!(
+                "public_url {url:?} must start with http:// or https://"
+            )));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,80 @@
+//! The server's view of the registry: the serving version of every loaded dataset, kept in
+//! memory so a tile request needs no registry query, and refreshed when a load `NOTIFY`s.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, RwLock};
+
+use deadpool_postgres::Pool;
+use rummet_core::DatasetId;
+
+use crate::db::{QueryError, registry};
+
+pub use crate::db::registry::Dataset;
+
+/// Loaded datasets by id, shared by every request.
+#[derive(Debug, Default)]
+pub struct Datasets {
+    by_id: RwLock<BTreeMap<DatasetId, Arc<Dataset>>>,
+}
+
+impl Datasets {
+    /// The serving version of `id`, if loaded.
+    #[must_use]
+    pub fn get(&self, id: &DatasetId) -> Option<Arc<Dataset>> {
+        self.read().get(id).cloned()
+    }
+
+    /// Every loaded dataset, by id.
+    #[must_use]
+    pub fn all(&self) -> Vec<Arc<Dataset>> {
+        self.read().values().cloned().collect()
+    }
+
+    /// Re-reads the whole registry.
+    ///
+    /// # Errors
+    /// When the database cannot be queried; the previous view is kept.
+    pub async fn reload_all(&self, pool: &Pool) -> Result<(), QueryError> {
+        let client = pool.get().await?;
+        let list = registry::list(&**client).await?;
+        let map = list
+            .into_iter()
+            .map(|d| (d.id.clone(), Arc::new(d)))
+            .collect();
+        *self.write() = map;
+        Ok(())
+    }
+
+    /// Re-reads one dataset; returns its new view (`None` if it is no longer loaded).
+    ///
+    /// # Errors
+    /// When the database cannot be queried; the previous view is kept.
+    pub async fn reload(
+        &self,
+        pool: &Pool,
+        id: &DatasetId,
+    ) -> Result<Option<Arc<Dataset>>, QueryError> {
+        let client = pool.get().await?;
+        let fresh = registry::get(&**client, id).await?.map(Arc::new);
+        let mut map = self.write();
+        match &fresh {
+            Some(d) => map.insert(id.clone(), d.clone()),
+            None => map.remove(id),
+        };
+        Ok(fresh)
+    }
+
+    // A poisoned lock only means a panic elsewhere mid-update of a map that is always
+    // replaced whole; the data is still consistent, so keep serving it.
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, BTreeMap<DatasetId, Arc<Dataset>>> {
+        self.by_id
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, BTreeMap<DatasetId, Arc<Dataset>>> {
+        self.by_id
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}

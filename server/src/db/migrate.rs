@@ -1,0 +1,67 @@
+//! Schema migrations, embedded in the binary and applied in order at start, under an advisory
+//! lock so several servers starting at once apply each migration exactly once.
+
+use tokio_postgres::Client;
+
+use super::ClusterError;
+
+struct Migration {
+    version: i32,
+    name: &'static str,
+    sql: &'static str,
+}
+
+const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "0001_registry.sql",
+    sql: include_str!("migrations/0001_registry.sql"),
+}];
+
+/// Creates PostGIS if needed and applies every migration not applied yet.
+///
+/// # Errors
+/// [`ClusterError::PostgisUnavailable`] when the server lacks PostGIS, or the failing
+/// migration's name with the database error; a failed migration is rolled back whole.
+pub async fn migrate(client: &mut Client) -> Result<(), ClusterError> {
+    client
+        .batch_execute("CREATE EXTENSION IF NOT EXISTS postgis")
+        .await
+        .map_err(|e| {
+            ClusterError::PostgisUnavailable(
+                e.as_db_error()
+                    .map_or_else(|| e.to_string(), |d| d.message().to_owned()),
+            )
+        })?;
+    let tx = client.transaction().await?;
+    tx.batch_execute(
+        "SELECT pg_advisory_xact_lock(hashtext('rummet.migrate'));
+         CREATE SCHEMA IF NOT EXISTS rummet;
+         CREATE TABLE IF NOT EXISTS rummet.migrations (
+             version integer PRIMARY KEY,
+             name text NOT NULL,
+             applied_at timestamptz NOT NULL DEFAULT now());",
+    )
+    .await?;
+    let applied: Vec<i32> = tx
+        .query("SELECT version FROM rummet.migrations", &[])
+        .await?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    for m in MIGRATIONS.iter().filter(|m| !applied.contains(&m.version)) {
+        tx.batch_execute(m.sql)
+            .await
+            .map_err(|source| ClusterError::Migration {
+                name: m.name,
+                source,
+            })?;
+        tx.execute(
+            "INSERT INTO rummet.migrations (version, name) VALUES ($1, $2)",
+            &[&m.version, &m.name],
+        )
+        .await?;
+        tracing::info!(migration = m.name, "applied");
+    }
+    tx.commit().await?;
+    Ok(())
+}

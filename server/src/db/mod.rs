@@ -1,0 +1,15 @@
+//! The database: the managed local cluster, the connection pool, migrations and the registry.
+
+mod cluster;
+mod error;
+mod install;
+mod migrate;
+pub mod pool;
+mod query_error;
+pub mod registry;
+
+pub use cluster::{CLUSTER_DB, CLUSTER_USER, ManagedCluster, Status};
+pub use error::ClusterError;
+pub use install::{Installation, find as find_postgres};
+pub use migrate::migrate;
+pub use query_error::QueryError;

@@ -1,0 +1,97 @@
+//! The one place errors become HTTP responses: a status, a stable error code and a message,
+//! as `{"error": code, "message": ...}`. Internal detail goes to the log, never to the client.
+
+use axum::Json;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use crate::db::QueryError;
+use crate::tiles::TileError;
+
+/// Seconds a client is told to wait when the database is unavailable.
+const RETRY_AFTER_SECS: u32 = 5;
+
+/// An error response.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+}
+
+impl ApiError {
+    /// A 400 with `code` and `message`.
+    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, code, message)
+    }
+
+    /// A 404 with `code` and `message`.
+    pub fn not_found(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, code, message)
+    }
+
+    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<QueryError> for ApiError {
+    fn from(e: QueryError) -> Self {
+        match e {
+            QueryError::Unavailable(detail) => {
+                tracing::warn!("database unavailable: {detail}");
+                Self::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "database_unavailable",
+                    "the database is unavailable; retry shortly",
+                )
+            }
+            QueryError::Timeout => Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "timeout",
+                "the query took too long and was cancelled; retry shortly",
+            ),
+            QueryError::StaleTable(detail) | QueryError::Failed(detail) => {
+                tracing::error!("database error: {detail}");
+                Self::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "internal error",
+                )
+            }
+        }
+    }
+}
+
+impl From<TileError> for ApiError {
+    fn from(e: TileError) -> Self {
+        match e {
+            TileError::InvalidDataset(e) => Self::bad_request("invalid_dataset", e.to_string()),
+            TileError::UnknownDataset(_) => Self::not_found("unknown_dataset", e.to_string()),
+            TileError::InvalidTile(e) => Self::bad_request("invalid_tile", e.to_string()),
+            TileError::Format(_) => Self::bad_request("invalid_format", e.to_string()),
+            TileError::Query(e) => e.into(),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut response = (
+            self.status,
+            Json(json!({"error": self.code, "message": self.message})),
+        )
+            .into_response();
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECS));
+        }
+        response
+    }
+}

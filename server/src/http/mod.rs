@@ -1,0 +1,45 @@
+//! HTTP: one router for the server and the tests. Handlers only extract, call domain code
+//! and convert; [`ApiError`] is the one place errors become responses.
+
+mod base_url;
+mod catalog;
+mod error;
+mod health;
+mod landing;
+mod styles;
+mod tiles;
+
+use axum::Router;
+use axum::extract::Request;
+use axum::routing::get;
+use tower_http::trace::TraceLayer;
+
+pub use error::ApiError;
+
+use crate::app::AppState;
+
+/// The whole HTTP API.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/", get(landing::page))
+        .route("/assets/{file}", get(landing::asset))
+        .route("/catalog", get(catalog::catalog))
+        .route("/health", get(health::health))
+        .route("/ready", get(health::ready))
+        .route("/tiles/{name}", get(tiles::tilejson_doc))
+        .route("/tiles/{dataset}/{z}/{x}/{y}", get(tiles::tile))
+        .route("/styles/{name}", get(styles::style))
+        .fallback(not_found)
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
+            let path = req
+                .extensions()
+                .get::<axum::extract::MatchedPath>()
+                .map_or("unmatched", axum::extract::MatchedPath::as_str);
+            tracing::info_span!("http", method = %req.method(), path)
+        }))
+        .with_state(state)
+}
+
+async fn not_found(req: Request) -> ApiError {
+    ApiError::not_found("not_found", format!("no route for {}", req.uri().path()))
+}

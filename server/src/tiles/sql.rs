@@ -1,0 +1,38 @@
+//! The tile query of one dataset version, built once per version with escaped identifiers;
+//! z/x/y and the layer name are bind parameters of a cached prepared statement.
+
+use rummet_core::{DATA_SCHEMA, escape_identifier};
+
+use crate::datasets::Dataset;
+
+/// MVT extent in tile units, and the buffer around the tile, as in the MVT spec's examples.
+const EXTENT: i32 = 4096;
+const BUFFER: i32 = 64;
+
+/// The SQL rendering one tile of `ds`: `$1` z, `$2` x, `$3` y (int4), `$4` layer name.
+///
+/// The envelope is built in 3857, the column's CRS, so the GiST index is used; rows are
+/// aggregated in `fid` order so the same data always gives the same bytes (and `ETag`).
+#[must_use]
+pub fn tile_query(ds: &Dataset) -> String {
+    let table = format!(
+        "{}.{}",
+        escape_identifier(DATA_SCHEMA),
+        escape_identifier(&ds.table_name)
+    );
+    let columns: String = ds
+        .fields
+        .iter()
+        .map(|f| format!(", {}", escape_identifier(&f.name)))
+        .collect();
+    #[expect(clippy::cast_precision_loss, reason = "small constants")]
+    let margin = f64::from(BUFFER) / f64::from(EXTENT);
+    format!(
+        "SELECT ST_AsMVT(t.*, $4, {EXTENT}, 'geom', 'fid' ORDER BY t.fid) FROM ( \
+           SELECT fid{columns}, \
+             ST_AsMVTGeom(geom, ST_TileEnvelope($1, $2, $3), {EXTENT}, {BUFFER}, true) AS geom \
+           FROM {table} \
+           WHERE geom && ST_TileEnvelope($1, $2, $3, margin => {margin}) \
+         ) AS t WHERE t.geom IS NOT NULL"
+    )
+}
