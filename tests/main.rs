@@ -1,1 +1,11 @@
+//! Rummet's integration tests: one binary, against a real PostGIS cluster started once per
+//! run through the same managed-cluster code `rummet serve` uses; each test gets its own
+//! database cloned from a template that holds the migrated schema and the demo data.
 
+mod support;
+
+mod cli;
+mod demo;
+mod errors;
+mod loads;
+mod tiles;

@@ -27,8 +27,9 @@ pub(super) struct LoadArgs {
 
 pub(super) async fn run(config: &Config, args: LoadArgs) -> anyhow::Result<()> {
     let id = DatasetId::parse(&args.id)?;
-    let entry = catalog::get(&id)
-        .with_context(|| format!("unknown dataset {id:?}: `rummet datasets` lists the catalog"))?;
+    let entry = catalog::get(&id).with_context(|| {
+        format!("unknown dataset \"{id}\": `rummet datasets` lists the catalog")
+    })?;
     let input = match (
         args.file,
         rummet_loaders::demo::DATASETS

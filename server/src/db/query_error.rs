@@ -56,9 +56,8 @@ impl From<tokio_postgres::Error> for QueryError {
 
 impl From<PoolError> for QueryError {
     fn from(e: PoolError) -> Self {
-        match e {
-            PoolError::Backend(e) => e.into(),
-            other => Self::Unavailable(other.to_string()),
-        }
+        // Every pool failure (timeout, a connection that cannot be opened or recycled) means
+        // no connection could be had: the database is unavailable, whatever the cause.
+        Self::Unavailable(e.to_string())
     }
 }

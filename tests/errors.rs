@@ -1,0 +1,118 @@
+//! Bad requests get a precise JSON error; an unreachable database gets 503 with Retry-After.
+
+use axum::http::StatusCode;
+
+use crate::support::TestApp;
+
+#[tokio::test]
+async fn malformed_or_out_of_range_tile_addresses_are_400_with_a_json_error() {
+    let app = TestApp::new().await;
+    for (path, needle) in [
+        ("/tiles/kommun/25/0/0.mvt", "zoom 25 is out of range"),
+        ("/tiles/kommun/5/32/0.mvt", "x=32 is out of range 0-31"),
+        ("/tiles/kommun/5/0/32.mvt", "y=32 is out of range 0-31"),
+        ("/tiles/kommun/z/0/0.mvt", "not a non-negative integer"),
+        ("/tiles/kommun/5/-1/0.mvt", "not a non-negative integer"),
+        ("/tiles/kommun/5/0/0.png", "use .mvt or .pbf"),
+        ("/tiles/kommun/5/0/0", "use .mvt or .pbf"),
+        ("/tiles/Kommun/5/0/0.mvt", "invalid dataset id"),
+    ] {
+        let reply = app.get(path).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{path}");
+        let body = reply.json();
+        assert!(body["error"].is_string(), "{path}: {body}");
+        let message = body["message"].as_str().unwrap_or_default();
+        assert!(
+            message.contains(needle),
+            "{path}: {message:?} lacks {needle:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_unknown_dataset_or_route_is_404_with_a_json_error() {
+    let app = TestApp::new().await;
+    for path in [
+        "/tiles/vagar/5/17/9.mvt",
+        "/tiles/vagar.json",
+        "/styles/vagar.json",
+        "/no/such/route",
+    ] {
+        let reply = app.get(path).await;
+        assert_eq!(reply.status, StatusCode::NOT_FOUND, "{path}");
+        assert!(reply.json()["message"].is_string(), "{path}");
+    }
+    assert_eq!(
+        app.get("/tiles/vagar.json").await.json()["error"],
+        "unknown_dataset"
+    );
+}
+
+#[tokio::test]
+async fn odd_inputs_never_panic_and_always_answer_json() {
+    let app = TestApp::new().await;
+    for path in [
+        "/tiles/kommun/99999999999999999999999/0/0.mvt",
+        "/tiles/kommun/5/17/9.mvt.mvt",
+        "/tiles/kommun/5/17/.mvt",
+        "/tiles/%C3%A5/5/17/9.mvt",
+        "/tiles/%FF/5/17/9.mvt",
+        "/tiles/kommun%22;DROP/5/17/9.mvt",
+        "/tiles/.json",
+        "/tiles/kommun",
+        "/styles/",
+        "/assets/../../etc/passwd",
+    ] {
+        let reply = app.get(path).await;
+        assert!(reply.status.is_client_error(), "{path}: {}", reply.status);
+        assert!(reply.json()["error"].is_string(), "{path}");
+    }
+}
+
+#[tokio::test]
+async fn an_unreachable_database_is_503_with_retry_after_and_health_stays_up() {
+    let app = TestApp::new().await;
+    // The app has read the registry; now the database goes away.
+    let admin = crate::support::TestDb::new().await.client().await;
+    admin
+        .batch_execute(&format!(
+            "ALTER DATABASE \"{0}\" WITH ALLOW_CONNECTIONS false; \
+             SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{0}';",
+            app.db.name
+        ))
+        .await
+        .expect("cut the database off");
+
+    let ready = app.get("/ready").await;
+    assert_eq!(ready.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(ready.header("retry-after"), Some("5"));
+    assert_eq!(ready.json()["error"], "database_unavailable");
+
+    let tile = app.get("/tiles/kommun/7/70/37.mvt").await;
+    assert_eq!(tile.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(tile.header("retry-after"), Some("5"));
+    let body = tile.json();
+    assert_eq!(body["error"], "database_unavailable");
+    assert!(
+        !body["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains(&app.db.name),
+        "no internal detail leaks"
+    );
+
+    assert_eq!(app.get("/health").await.status, StatusCode::OK);
+
+    admin
+        .batch_execute(&format!(
+            "ALTER DATABASE \"{}\" WITH ALLOW_CONNECTIONS true",
+            app.db.name
+        ))
+        .await
+        .expect("reconnect the database");
+    assert_eq!(app.get("/ready").await.status, StatusCode::OK);
+    assert_eq!(
+        app.get("/tiles/kommun/7/70/37.mvt").await.status,
+        StatusCode::OK
+    );
+}

