@@ -45,7 +45,7 @@ fn stop(mut server: Server) {
         Signal::SIGTERM,
     )
     .expect("SIGTERM");
-    let deadline = Instant::now() + Duration::from_secs(60);
+    let deadline = Instant::now() + Duration::from_mins(1);
     loop {
         if let Some(status) = server.child.try_wait().expect("wait") {
             assert!(status.success(), "rummet exited with {status}");

@@ -129,8 +129,10 @@ async fn tilejson_describes_the_layer_fields_bounds_zooms_and_attribution() {
 
 #[tokio::test]
 async fn a_configured_public_url_is_used_in_tilejson_and_styles() {
-    let mut config = rummet::config::Config::default();
-    config.public_url = Some("https://kartor.example.se/rummet/".into());
+    let config = rummet::config::Config {
+        public_url: Some("https://kartor.example.se/rummet/".into()),
+        ..Default::default()
+    };
     let app = TestApp::with_config(config).await;
     let tj = app.get("/tiles/fa.json").await.json();
     assert_eq!(

@@ -72,6 +72,7 @@ async fn listen_once(app: &Arc<App>) -> Result<(), tokio_postgres::Error> {
 }
 
 /// Spawns [`listen`] on the runtime.
+#[must_use]
 pub fn spawn(app: Arc<App>) -> tokio::task::JoinHandle<()> {
     tokio::spawn(listen(app))
 }

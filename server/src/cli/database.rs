@@ -21,16 +21,15 @@ pub struct Database {
 impl Database {
     /// Connects (starting the managed cluster if needed) and applies migrations.
     pub async fn open(config: &Config) -> anyhow::Result<Self> {
-        let (pg_config, cluster, started) = match &config.database_url {
-            Some(url) => (pool::parse_url(url)?, None, false),
-            None => {
-                let cluster = ManagedCluster::new(&config.data_dir)?;
-                let started = cluster.start().await?;
-                if started {
-                    tracing::info!(dir = %cluster.pgdata().display(), "started the managed PostgreSQL cluster");
-                }
-                (cluster.connect_config(CLUSTER_DB)?, Some(cluster), started)
+        let (pg_config, cluster, started) = if let Some(url) = &config.database_url {
+            (pool::parse_url(url)?, None, false)
+        } else {
+            let cluster = ManagedCluster::new(&config.data_dir)?;
+            let started = cluster.start().await?;
+            if started {
+                tracing::info!(dir = %cluster.pgdata().display(), "started the managed PostgreSQL cluster");
             }
+            (cluster.connect_config(CLUSTER_DB)?, Some(cluster), started)
         };
         let this = Self {
             pool: pool::build(pg_config.clone(), &config.db)?,

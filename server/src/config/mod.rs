@@ -133,7 +133,7 @@ impl Config {
             }
             Some(path) => figment = figment.merge(Toml::file_exact(path)),
             None if Path::new("rummet.toml").is_file() => {
-                figment = figment.merge(Toml::file_exact("rummet.toml"))
+                figment = figment.merge(Toml::file_exact("rummet.toml"));
             }
             None => {}
         }

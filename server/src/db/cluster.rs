@@ -162,7 +162,7 @@ impl ManagedCluster {
         let pid_file = self.pgdata().join("postmaster.pid");
         if pid_file.exists() {
             tracing::warn!(file = %pid_file.display(), "removing stale postmaster.pid");
-            fs::remove_file(&pid_file).map_err(|e| self.dir_err(&pid_file, &e))?;
+            fs::remove_file(&pid_file).map_err(|e| dir_err(&pid_file, &e))?;
         }
         let mut last_error = None;
         // A port free when probed can be taken before PostgreSQL binds it; one retry with a
@@ -184,7 +184,7 @@ impl ManagedCluster {
             )?;
             if out.status.success() {
                 fs::write(self.port_file(), port.to_string())
-                    .map_err(|e| self.dir_err(&self.port_file(), &e))?;
+                    .map_err(|e| dir_err(&self.port_file(), &e))?;
                 return Ok(true);
             }
             last_error = Some(self.failure("pg_ctl start", &out));
@@ -256,7 +256,7 @@ impl ManagedCluster {
             return Err(ClusterError::NotRunning(self.pgdata()));
         };
         let password = fs::read_to_string(self.password_file())
-            .map_err(|e| self.dir_err(&self.password_file(), &e))?;
+            .map_err(|e| dir_err(&self.password_file(), &e))?;
         Ok(format!(
             "postgres://{CLUSTER_USER}:{}@127.0.0.1:{port}/{CLUSTER_DB}",
             password.trim()
@@ -290,14 +290,14 @@ impl ManagedCluster {
     }
 
     fn prepare_dirs(&self) -> Result<(), ClusterError> {
-        fs::create_dir_all(&self.data_dir).map_err(|e| self.dir_err(&self.data_dir, &e))?;
+        fs::create_dir_all(&self.data_dir).map_err(|e| dir_err(&self.data_dir, &e))?;
         if let Some((uid, _)) = self.owner {
             self.check_reachable(uid)?;
         }
         for dir in [self.root(), self.socket_dir()] {
-            fs::create_dir_all(&dir).map_err(|e| self.dir_err(&dir, &e))?;
+            fs::create_dir_all(&dir).map_err(|e| dir_err(&dir, &e))?;
             fs::set_permissions(&dir, fs::Permissions::from_mode(0o700))
-                .map_err(|e| self.dir_err(&dir, &e))?;
+                .map_err(|e| dir_err(&dir, &e))?;
             self.chown(&dir)?;
         }
         Ok(())
@@ -306,11 +306,11 @@ impl ManagedCluster {
     /// The `postgres` user must be able to reach the data directory: every ancestor needs
     /// search permission for others (root's home has none, hence the advice).
     fn check_reachable(&self, uid: Uid) -> Result<(), ClusterError> {
-        let meta = fs::metadata(&self.data_dir).map_err(|e| self.dir_err(&self.data_dir, &e))?;
+        let meta = fs::metadata(&self.data_dir).map_err(|e| dir_err(&self.data_dir, &e))?;
         if meta.mode() & 0o001 == 0 {
             let mode = meta.mode() | 0o711;
             fs::set_permissions(&self.data_dir, fs::Permissions::from_mode(mode & 0o7777))
-                .map_err(|e| self.dir_err(&self.data_dir, &e))?;
+                .map_err(|e| dir_err(&self.data_dir, &e))?;
         }
         for dir in self.data_dir.ancestors().skip(1) {
             let Ok(meta) = fs::metadata(dir) else {
@@ -338,15 +338,15 @@ impl ManagedCluster {
             .truncate(true)
             .mode(0o600)
             .open(self.password_file())
-            .map_err(|e| self.dir_err(&self.password_file(), &e))?;
+            .map_err(|e| dir_err(&self.password_file(), &e))?;
         file.write_all(password.as_bytes())
-            .map_err(|e| self.dir_err(&self.password_file(), &e))?;
+            .map_err(|e| dir_err(&self.password_file(), &e))?;
         // initdb runs as the cluster owner, who cannot read our password file: hand it a
         // copy inside the owner's directory and delete it right after.
         let pwfile = self.root().join("initdb.pw");
-        fs::write(&pwfile, &password).map_err(|e| self.dir_err(&pwfile, &e))?;
+        fs::write(&pwfile, &password).map_err(|e| dir_err(&pwfile, &e))?;
         fs::set_permissions(&pwfile, fs::Permissions::from_mode(0o600))
-            .map_err(|e| self.dir_err(&pwfile, &e))?;
+            .map_err(|e| dir_err(&pwfile, &e))?;
         self.chown(&pwfile)?;
         let out = self.run_as_owner(
             Command::new(self.install.bin("initdb"))
@@ -365,9 +365,9 @@ impl ManagedCluster {
         let mut f = fs::OpenOptions::new()
             .append(true)
             .open(&conf)
-            .map_err(|e| self.dir_err(&conf, &e))?;
+            .map_err(|e| dir_err(&conf, &e))?;
         f.write_all(b"\n# Rummet writes its settings here on every start.\ninclude_if_exists = 'rummet.conf'\n")
-            .map_err(|e| self.dir_err(&conf, &e))?;
+            .map_err(|e| dir_err(&conf, &e))?;
         Ok(())
     }
 
@@ -397,7 +397,7 @@ impl ManagedCluster {
             quote(&self.socket_dir())
         );
         let path = self.pgdata().join("rummet.conf");
-        fs::write(&path, settings).map_err(|e| self.dir_err(&path, &e))?;
+        fs::write(&path, settings).map_err(|e| dir_err(&path, &e))?;
         self.chown(&path)
     }
 
@@ -430,21 +430,21 @@ impl ManagedCluster {
         let log = fs::read_to_string(self.log_file()).unwrap_or_default();
         let tail: Vec<&str> = log.lines().rev().take(5).collect();
         if !tail.is_empty() {
-            message.push_str(&format!(
-                "; last lines of {}: {}",
+            let tail: Vec<&str> = tail.into_iter().rev().collect();
+            message = format!(
+                "{message}; last lines of {}: {}",
                 self.log_file().display(),
-                tail.into_iter().rev().collect::<Vec<_>>().join(" | ")
-            ));
+                tail.join(" | ")
+            );
         }
         ClusterError::Tool { tool, message }
     }
+}
 
-    fn dir_err(&self, path: &Path, e: &std::io::Error) -> ClusterError {
-        let _ = self;
-        ClusterError::DataDir {
-            path: path.to_owned(),
-            message: e.to_string(),
-        }
+fn dir_err(path: &Path, e: &std::io::Error) -> ClusterError {
+    ClusterError::DataDir {
+        path: path.to_owned(),
+        message: e.to_string(),
     }
 }
 

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Installs what a fresh Debian/Ubuntu machine lacks to build and run Rummet: PostgreSQL with
+# PostGIS, a C toolchain, and Rust. Sourced by quickstart.sh and test.sh; works as root or as
+# a user with sudo, and does nothing for what is already there.
+set -euo pipefail
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+have_postgis() {
+  local dir
+  for dir in /usr/share/postgresql/*/extension; do
+    [ -f "$dir/postgis.control" ] && return 0
+  done
+  return 1
+}
+
+missing_packages() {
+  local pkgs=()
+  command -v cc >/dev/null 2>&1 || pkgs+=(build-essential)
+  command -v pkg-config >/dev/null 2>&1 || pkgs+=(pkg-config)
+  command -v curl >/dev/null 2>&1 || pkgs+=(curl ca-certificates)
+  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || pkgs+=(postgresql)
+  if ! have_postgis; then
+    # PostGIS for the PostgreSQL major that is (or is about to be) installed.
+    local major
+    major=$(ls /usr/lib/postgresql 2>/dev/null | sort -n | tail -n 1)
+    if [ -n "$major" ]; then pkgs+=("postgresql-$major-postgis-3"); else pkgs+=(postgresql-postgis); fi
+  fi
+  echo "${pkgs[@]:-}"
+}
+
+install_system_packages() {
+  local pkgs
+  pkgs=$(missing_packages)
+  if [ -n "$pkgs" ]; then
+    echo "setup: installing $pkgs"
+    as_root apt-get update -q
+    # shellcheck disable=SC2086
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $pkgs
+  fi
+  # The distribution starts a cluster of its own on install; Rummet manages its own and
+  # does not need that one.
+}
+
+install_rust() {
+  if ! command -v cargo >/dev/null 2>&1 && [ -x "$HOME/.cargo/bin/cargo" ]; then
+    export PATH="$HOME/.cargo/bin:$PATH"
+  fi
+  if ! command -v cargo >/dev/null 2>&1; then
+    echo "setup: installing Rust with rustup"
+    curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal --component rustfmt,clippy
+    export PATH="$HOME/.cargo/bin:$PATH"
+  fi
+  if command -v rustup >/dev/null 2>&1; then
+    for component in rustfmt clippy; do
+      rustup component list --installed 2>/dev/null | grep -q "^$component" || rustup component add "$component" || true
+    done
+  fi
+}
+
+setup() {
+  install_system_packages
+  install_rust
+}
