@@ -60,6 +60,23 @@ install_rust() {
   fi
 }
 
+# What only the tests need: Chromium for the browser test, and Node.js to drive it with
+# playwright-core (installed from the npm registry into tests/browser/node_modules).
+install_test_tools() {
+  local pkgs=()
+  command -v chromium >/dev/null 2>&1 || pkgs+=(chromium)
+  command -v node >/dev/null 2>&1 || pkgs+=(nodejs)
+  command -v npm >/dev/null 2>&1 || pkgs+=(npm)
+  if [ ${#pkgs[@]} -gt 0 ]; then
+    echo "setup: installing ${pkgs[*]}"
+    as_root apt-get update -q
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${pkgs[@]}"
+  fi
+  if [ ! -d tests/browser/node_modules/playwright-core ]; then
+    npm ci --prefix tests/browser --no-audit --no-fund
+  fi
+}
+
 setup() {
   install_system_packages
   install_rust

@@ -6,6 +6,11 @@ cd "$(dirname "$0")/.."
 # shellcheck source=deploy/setup.sh
 . deploy/setup.sh
 setup
+install_test_tools
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
-cargo test --workspace --locked
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+cargo test --workspace --locked 2>&1 | tee "$log"
+# One closing line over every test binary and doc-test run, so the total is in one place.
+awk '/^test result:/ { p += $4; f += $6 } END { printf "tests: %d passed, %d failed\n", p, f }' "$log"
