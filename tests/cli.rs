@@ -121,7 +121,43 @@ async fn serve_starts_its_own_postgis_loads_the_demo_stops_cleanly_and_reuses_th
     )
     .expect("stale pid");
 
+    // Something else took the port PostgreSQL had last time; the start must pick another.
+    let port: u16 = std::fs::read_to_string(data_dir.join("port"))
+        .expect("port file")
+        .trim()
+        .parse()
+        .expect("port");
+    let _squatter = std::net::TcpListener::bind(("127.0.0.1", port)).expect("take the old port");
+
     let server = serve(&data_dir);
+    let new_port: u16 = std::fs::read_to_string(data_dir.join("port"))
+        .expect("port file")
+        .trim()
+        .parse()
+        .expect("port");
+    assert_ne!(new_port, port);
+    let status = Command::new(BIN)
+        .args(["db", "status", "--data-dir"])
+        .arg(&data_dir)
+        .output()
+        .expect("status");
+    assert!(
+        String::from_utf8_lossy(&status.stdout).starts_with("running"),
+        "{status:?}"
+    );
+    let url = Command::new(BIN)
+        .args(["db", "url", "--data-dir"])
+        .arg(&data_dir)
+        .output()
+        .expect("url");
+    let url = String::from_utf8_lossy(&url.stdout);
+    assert!(
+        url.starts_with("postgres://rummet:")
+            && url
+                .trim()
+                .ends_with(&format!("@127.0.0.1:{new_port}/rummet")),
+        "{url}"
+    );
     let second = get_json(&format!("{}/catalog", server.url)).await;
     let again: Vec<_> = second["datasets"]
         .as_array()

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use clap::Args;
+use tokio::sync::watch;
 
 use super::database::Database;
 use crate::app::{App, AppState};
@@ -35,15 +36,36 @@ impl ServeArgs {
 }
 
 pub(super) async fn run(config: Config) -> anyhow::Result<()> {
+    // Listen for Ctrl-C/SIGTERM from the very start, so a signal during start-up (the cluster
+    // starting, the demo loading) still ends in a clean stop of the cluster.
+    let (stop_tx, stop) = watch::channel(false);
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        let _ = stop_tx.send(true);
+    });
+    // Opening is bounded (pg_ctl waits at most 60 s) and is let finish, so a cluster it
+    // started is known and stopped below.
     let db = Database::open(&config).await?;
-    let result = serve(&config, &db).await;
+    let result = if *stop.borrow() {
+        Ok(())
+    } else {
+        serve(&config, &db, stop).await
+    };
     db.close().await;
     result
 }
 
-async fn serve(config: &Config, db: &Database) -> anyhow::Result<()> {
+async fn serve(
+    config: &Config,
+    db: &Database,
+    mut stop: watch::Receiver<bool>,
+) -> anyhow::Result<()> {
     if config.demo {
-        demo::load_missing(&db.pool).await?;
+        tokio::select! {
+            loaded = demo::load_missing(&db.pool) => { loaded?; }
+            // Dropping the load rolls its transaction back: nothing half-loaded remains.
+            _ = stop.wait_for(|s| *s) => return Ok(()),
+        }
     }
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
@@ -53,7 +75,9 @@ async fn serve(config: &Config, db: &Database) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     println!("rummet listening on http://{addr}");
     let served = axum::serve(listener, http::router(AppState(app)))
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(async move {
+            let _ = stop.wait_for(|s| *s).await;
+        })
         .await
         .context("HTTP server");
     listen_task.abort();
