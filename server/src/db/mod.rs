@@ -13,3 +13,5 @@ pub use error::ClusterError;
 pub use install::{Installation, find as find_postgres};
 pub use migrate::migrate;
 pub use query_error::QueryError;
+/// Connection settings, re-exported so users of the library need not depend on tokio-postgres.
+pub use tokio_postgres::Config as PgConfig;
