@@ -34,6 +34,9 @@ pub struct CatalogEntry {
     /// For divisions: which columns hold the code and the name.
     #[serde(default)]
     pub division: Option<Division>,
+    /// Rows to keep, e.g. only decisions in force.
+    #[serde(default)]
+    pub filter: Option<Filter>,
     /// Source field to column mapping, in column order.
     pub fields: Vec<Field>,
 }
@@ -95,6 +98,22 @@ pub struct Source {
     /// The layer inside a multi-layer file (GeoPackage), if any.
     #[serde(default)]
     pub layer: Option<String>,
+    /// The file inside a zip holding several of the format (stem, without extension).
+    #[serde(default)]
+    pub member: Option<String>,
+    /// Text encoding where the format does not say (CSV; DBF without `.cpg`), e.g.
+    /// `windows-1252`; UTF-8 when absent.
+    #[serde(default)]
+    pub encoding: Option<String>,
+    /// CSV field delimiter; `,` when absent.
+    #[serde(default)]
+    pub delimiter: Option<char>,
+    /// CSV column holding x (easting or longitude).
+    #[serde(default)]
+    pub x: Option<String>,
+    /// CSV column holding y (northing or latitude).
+    #[serde(default)]
+    pub y: Option<String>,
     /// Where the agency publishes it.
     pub urls: Vec<String>,
 }
@@ -118,6 +137,24 @@ impl Source {
 pub enum SourceFormat {
     /// GeoParquet 1.x with WKB geometry.
     GeoParquet,
+    /// OGC GeoPackage (a named layer), plain or zipped.
+    GeoPackage,
+    /// ESRI Shapefile with `.dbf`, `.prj` and optional `.cpg`, zipped or plain.
+    Shapefile,
+    /// GeoJSON `FeatureCollection`, or newline-delimited GeoJSON features.
+    GeoJson,
+    /// Delimited text with coordinate columns.
+    Csv,
+}
+
+/// Which rows of the source to keep: those whose `column` holds one of `values`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Filter {
+    /// A mapped column.
+    pub column: String,
+    /// The values kept.
+    pub values: Vec<String>,
 }
 
 /// For a division: its code and name columns.
@@ -212,6 +249,21 @@ impl CatalogEntry {
                     return Err(format!("{file}: division column {col:?} is not a field"));
                 }
             }
+        }
+        if let Some(f) = &entry.filter
+            && !entry.fields.iter().any(|c| c.column == f.column)
+        {
+            return Err(format!(
+                "{file}: filter column {:?} is not a field",
+                f.column
+            ));
+        }
+        if entry.source.format == SourceFormat::Csv
+            && (entry.source.x.is_none() || entry.source.y.is_none())
+        {
+            return Err(format!(
+                "{file}: a CSV source needs its `x` and `y` columns"
+            ));
         }
         if (entry.role == Role::Division) != entry.division.is_some() {
             return Err(format!(

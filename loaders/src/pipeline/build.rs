@@ -89,6 +89,7 @@ pub(super) struct Registration<'a> {
     pub rows_read: u64,
     pub rows_loaded: u64,
     pub rows_repaired: u64,
+    pub rows_filtered: u64,
     pub bounds: [f64; 4],
 }
 
@@ -138,12 +139,16 @@ pub(super) async fn register(
                 &count(reg.rows_read),
                 &count(reg.rows_loaded),
                 &count(reg.rows_repaired),
-                &count(reg.rows_read.saturating_sub(reg.rows_loaded)),
+                &count(
+                    reg.rows_read
+                        .saturating_sub(reg.rows_loaded + reg.rows_filtered),
+                ),
                 &reg.bounds.to_vec(),
                 &i16::from(entry.minzoom),
                 &i16::from(entry.maxzoom),
                 &serde_json::Value::Array(fields),
                 &catalog,
+                &count(reg.rows_filtered),
             ],
         )
         .await

@@ -45,6 +45,8 @@ pub struct LoadReport {
     pub rows_repaired: u64,
     /// Up to ten feature numbers of repaired features, so a steward can look at them.
     pub repaired_features: Vec<i64>,
+    /// Features the catalog's filter left out.
+    pub rows_filtered: u64,
     /// Features without a usable geometry, left out.
     pub rows_rejected: u64,
     /// Extent in WGS 84: west, south, east, north.
@@ -108,8 +110,9 @@ pub async fn load(
         .get(0);
 
     let rows_read = stage::copy_features(&tx, entry, reader, &name, progress).await?;
+    let rows_filtered = stage::apply_filter(&tx, entry).await?;
     let checked = stage::validate(&tx, entry, expected_srid).await?;
-    let bounds = check_whole(entry, &name, rows_read, &checked)?;
+    let bounds = check_whole(entry, &name, rows_read - rows_filtered, &checked)?;
 
     let table = version_table(&entry.id, version);
     let rows_loaded = build::build_version(&tx, entry, &table, expected_srid).await?;
@@ -124,6 +127,7 @@ pub async fn load(
             rows_read,
             rows_loaded,
             rows_repaired: checked.invalid,
+            rows_filtered,
             bounds,
         },
     )
@@ -158,7 +162,8 @@ pub async fn load(
         rows_loaded,
         rows_repaired: checked.invalid,
         repaired_features: checked.invalid_fids,
-        rows_rejected: rows_read.saturating_sub(rows_loaded),
+        rows_filtered,
+        rows_rejected: rows_read.saturating_sub(rows_loaded + rows_filtered),
         bounds,
         elapsed: started.elapsed(),
     })
@@ -177,7 +182,14 @@ fn check_whole(
         message,
     };
     if rows_read == 0 || checked.empty == rows_read {
-        return Err(reject("the file holds no features with geometry".into()));
+        let filtered = entry
+            .filter
+            .as_ref()
+            .map(|f| format!(" whose {} is one of {:?}", f.column, f.values))
+            .unwrap_or_default();
+        return Err(reject(format!(
+            "the file holds no features with geometry{filtered}"
+        )));
     }
     if let (Some(fid), Some(kind)) = (checked.wrong_type_fid, &checked.wrong_type) {
         return Err(reject(format!(

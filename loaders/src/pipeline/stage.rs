@@ -53,11 +53,7 @@ pub(super) async fn copy_features(
     // The reader is blocking I/O and decompression; it runs on its own thread and stops when
     // the receiver is dropped (an error below), so nothing outlives a failed load.
     tokio::task::spawn_blocking(move || {
-        for feature in reader {
-            if sender.blocking_send(feature).is_err() {
-                break;
-            }
-        }
+        reader.read_all(&mut |feature| sender.blocking_send(feature).is_ok());
     });
 
     let mut count = 0u64;
@@ -134,4 +130,18 @@ pub(super) async fn validate(
         wrong_type: row.get("wrong_type"),
         bounds,
     })
+}
+
+/// Deletes the staged rows the catalog's filter does not keep; returns how many.
+pub(super) async fn apply_filter(tx: &Transaction<'_>, entry: &CatalogEntry) -> Result<u64> {
+    let Some(filter) = &entry.filter else {
+        return Ok(0);
+    };
+    let sql = format!(
+        "DELETE FROM pg_temp.rummet_staging WHERE {col} IS NULL OR NOT ({col}::text = ANY($1))",
+        col = escape_identifier(&filter.column)
+    );
+    tx.execute(&sql, &[&filter.values])
+        .await
+        .map_err(LoadError::db("applying the catalog filter"))
 }

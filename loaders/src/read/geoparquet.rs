@@ -76,19 +76,7 @@ impl GeoParquetReader {
         let geometry = index_of(primary).ok_or_else(|| {
             format_err(format!("geometry column {primary:?} is not in the schema"))
         })?;
-        let fields = entry
-            .fields
-            .iter()
-            .map(|f| match index_of(&f.source) {
-                Some(i) => Ok(Some(i)),
-                None if f.required => Err(LoadError::MissingField {
-                    input: name.clone(),
-                    field: f.source.clone(),
-                    available: names.join(", "),
-                }),
-                None => Ok(None),
-            })
-            .collect::<Result<_>>()?;
+        let fields = super::resolve_fields(entry, &name, &names)?;
         let rows = RowIter::from_file_into(reader);
         Ok(Self {
             input: name,
@@ -137,10 +125,8 @@ fn convert(field: &PqField) -> Value {
     }
 }
 
-impl Iterator for GeoParquetReader {
-    type Item = Result<Feature>;
-
-    fn next(&mut self) -> Option<Self::Item> {
+impl GeoParquetReader {
+    fn next_feature(&mut self) -> Option<Result<Feature>> {
         let row = match self.rows.next()? {
             Ok(row) => row,
             Err(e) => {
@@ -184,5 +170,14 @@ impl Iterator for GeoParquetReader {
 impl FeatureReader for GeoParquetReader {
     fn declared_srid(&self) -> Option<i32> {
         self.srid
+    }
+
+    fn read_all(mut self: Box<Self>, emit: &mut dyn FnMut(Result<Feature>) -> bool) {
+        while let Some(feature) = self.next_feature() {
+            let failed = feature.is_err();
+            if !emit(feature) || failed {
+                break;
+            }
+        }
     }
 }

@@ -1,13 +1,20 @@
-//! Readers: stream features out of a published file, one at a time, with the catalog's source
-//! fields in catalog order.
+//! Readers: stream features out of a published file, with the catalog's source fields in
+//! catalog order. Each reader runs on a blocking thread and pushes features one at a time,
+//! so memory stays bounded whatever the file size.
 
+mod archive;
+mod csv;
+mod geojson;
+mod geopackage;
 mod geoparquet;
 mod input;
+mod shapefile;
+pub(crate) mod wkb;
 
 pub use input::Input;
 
-use crate::Result;
 use crate::catalog::{CatalogEntry, SourceFormat};
+use crate::{LoadError, Result};
 
 /// One attribute value as read from a file, before conversion to its column type.
 #[derive(Debug, Clone, PartialEq)]
@@ -36,9 +43,13 @@ pub struct Feature {
 }
 
 /// A stream of features from one input.
-pub trait FeatureReader: Iterator<Item = Result<Feature>> + Send {
+pub trait FeatureReader: Send {
     /// The EPSG code the file declares for its geometry, if it declares one.
     fn declared_srid(&self) -> Option<i32>;
+
+    /// Pushes every feature, in file order, to `emit` until it returns `false`. A read error
+    /// is pushed as an `Err` and ends the stream.
+    fn read_all(self: Box<Self>, emit: &mut dyn FnMut(Result<Feature>) -> bool);
 }
 
 /// Opens `input` with the reader for the entry's published format.
@@ -46,7 +57,88 @@ pub trait FeatureReader: Iterator<Item = Result<Feature>> + Send {
 /// # Errors
 /// When the input cannot be opened, is not in the format, or lacks a required field.
 pub fn open(entry: &CatalogEntry, input: &Input) -> Result<Box<dyn FeatureReader>> {
-    match entry.source.format {
-        SourceFormat::GeoParquet => Ok(Box::new(geoparquet::GeoParquetReader::open(entry, input)?)),
+    Ok(match entry.source.format {
+        SourceFormat::GeoParquet => Box::new(geoparquet::GeoParquetReader::open(entry, input)?),
+        SourceFormat::GeoPackage => Box::new(geopackage::GeoPackageReader::open(entry, input)?),
+        SourceFormat::Shapefile => Box::new(shapefile::ShapefileReader::open(entry, input)?),
+        SourceFormat::GeoJson => Box::new(geojson::GeoJsonReader::open(entry, input)?),
+        SourceFormat::Csv => Box::new(csv::CsvReader::open(entry, input)?),
+    })
+}
+
+/// Where each catalog field is among the file's fields: exact name first, then ignoring case
+/// (DBF and some exports upper-case names). A missing required field is an error naming
+/// what the file has.
+pub(crate) fn resolve_fields(
+    entry: &CatalogEntry,
+    input: &str,
+    available: &[String],
+) -> Result<Vec<Option<usize>>> {
+    entry
+        .fields
+        .iter()
+        .map(|f| {
+            let found = available.iter().position(|n| *n == f.source).or_else(|| {
+                available
+                    .iter()
+                    .position(|n| n.eq_ignore_ascii_case(&f.source))
+            });
+            match found {
+                Some(i) => Ok(Some(i)),
+                None if f.required => Err(LoadError::MissingField {
+                    input: input.to_owned(),
+                    field: f.source.clone(),
+                    available: available.join(", "),
+                }),
+                None => Ok(None),
+            }
+        })
+        .collect()
+}
+
+/// The EPSG code named in a WKT or PROJ string (a `.prj`, a GeoPackage definition), when it
+/// names one we can tell: an `AUTHORITY`/`ID` of EPSG, or the well-known names of SWEREF 99 TM
+/// and WGS 84.
+pub(crate) fn srid_from_wkt(wkt: &str) -> Option<i32> {
+    let upper = wkt.to_ascii_uppercase();
+    // The outermost CRS's authority is the last AUTHORITY in WKT1.
+    if let Some(pos) = upper.rfind("AUTHORITY[\"EPSG\",") {
+        let rest = &upper[pos + 17..];
+        let code: String = rest
+            .chars()
+            .skip_while(|c| !c.is_ascii_digit())
+            .take_while(char::is_ascii_digit)
+            .collect();
+        if upper.starts_with("PROJCS") || upper.starts_with("GEOGCS") {
+            return code.parse().ok();
+        }
+    }
+    if upper.contains("SWEREF99_TM")
+        || upper.contains("SWEREF99 TM")
+        || upper.contains("SWEREF 99 TM")
+    {
+        Some(3006)
+    } else if upper.starts_with("GEOGCS")
+        && (upper.contains("WGS_1984") || upper.contains("WGS 84"))
+    {
+        Some(4326)
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::srid_from_wkt;
+
+    #[test]
+    fn esri_prj_files_of_sweref99_tm_and_wgs84_are_recognised() {
+        let sweref = r#"PROJCS["SWEREF99_TM",GEOGCS["GCS_SWEREF99",DATUM["D_SWEREF99",SPHEROID["GRS_1980",6378137.0,298.257222101]],PRIMEM["Greenwich",0.0],UNIT["Degree",0.0174532925199433]],PROJECTION["Transverse_Mercator"],PARAMETER["False_Easting",500000.0],PARAMETER["Central_Meridian",15.0],UNIT["Meter",1.0]]"#;
+        assert_eq!(srid_from_wkt(sweref), Some(3006));
+        let wgs = r#"GEOGCS["GCS_WGS_1984",DATUM["D_WGS_1984",SPHEROID["WGS_1984",6378137.0,298.257223563]],PRIMEM["Greenwich",0.0],UNIT["Degree",0.0174532925199433]]"#;
+        assert_eq!(srid_from_wkt(wgs), Some(4326));
+        let ogc = r#"PROJCS["SWEREF99 TM",GEOGCS["SWEREF99",AUTHORITY["EPSG","4619"]],AUTHORITY["EPSG","3006"]]"#;
+        assert_eq!(srid_from_wkt(ogc), Some(3006));
+        assert_eq!(srid_from_wkt("LOCAL_CS[\"x\"]"), None);
     }
 }

@@ -11,11 +11,18 @@ struct Migration {
     sql: &'static str,
 }
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "0001_registry.sql",
-    sql: include_str!("migrations/0001_registry.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "0001_registry.sql",
+        sql: include_str!("migrations/0001_registry.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "0002_rows_filtered.sql",
+        sql: include_str!("migrations/0002_rows_filtered.sql"),
+    },
+];
 
 /// Creates PostGIS if needed and applies every migration not applied yet.
 ///

@@ -1,0 +1,249 @@
+//! GeoJSON: a `FeatureCollection`, parsed as a stream so only one feature is in memory at a
+//! time, or newline-delimited features (GeoJSON Text Sequences / NDJSON). RFC 7946 data is
+//! WGS 84; a legacy `crs` member naming an EPSG code is honoured.
+
+use std::fmt;
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
+
+use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Value as Json};
+
+use super::archive::{self, Local};
+use super::{Feature, FeatureReader, Input, Value, wkb};
+use crate::catalog::CatalogEntry;
+use crate::{LoadError, Result};
+
+const FORMAT: &str = "GeoJSON";
+
+pub(super) struct GeoJsonReader {
+    input: String,
+    local: Local,
+    srid: Option<i32>,
+    ndjson: bool,
+    sources: Vec<(String, bool)>,
+}
+
+impl GeoJsonReader {
+    pub(super) fn open(entry: &CatalogEntry, input: &Input) -> Result<Self> {
+        let name = input.name();
+        let local = archive::local(input, "geojson", entry.source.member.as_deref(), FORMAT)?;
+        let mut head = String::new();
+        File::open(&local.path)
+            .and_then(|f| f.take(64 * 1024).read_to_string(&mut head))
+            .map_err(|source| LoadError::Io {
+                path: local.path.clone(),
+                source,
+            })
+            .or_else(|e| if head.is_empty() { Err(e) } else { Ok(0) })?;
+        let first_line = head
+            .lines()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or_default();
+        let ndjson = serde_json::from_str::<Json>(first_line.trim_start_matches('\u{1e}'))
+            .is_ok_and(|v| v["type"] == "Feature");
+        let srid = legacy_crs(&head);
+        Ok(Self {
+            input: name,
+            local,
+            srid,
+            ndjson,
+            sources: entry
+                .fields
+                .iter()
+                .map(|f| (f.source.clone(), f.required))
+                .collect(),
+        })
+    }
+
+    fn feature(&self, number: u64, f: &Json) -> Result<Feature> {
+        let value_err = |field: &str, message: String| LoadError::Value {
+            input: self.input.clone(),
+            feature: number,
+            field: field.to_owned(),
+            message,
+        };
+        let empty = Map::new();
+        let props = f["properties"].as_object().unwrap_or(&empty);
+        let mut values = Vec::with_capacity(self.sources.len());
+        for (source, required) in &self.sources {
+            let v = props.get(source).or_else(|| {
+                props
+                    .iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case(source))
+                    .map(|(_, v)| v)
+            });
+            values.push(match v {
+                None if *required && number == 1 => {
+                    return Err(LoadError::MissingField {
+                        input: self.input.clone(),
+                        field: source.clone(),
+                        available: props.keys().cloned().collect::<Vec<_>>().join(", "),
+                    });
+                }
+                None | Some(Json::Null) => Value::Null,
+                Some(Json::Bool(b)) => Value::Boolean(*b),
+                Some(Json::Number(n)) => n.as_i64().map_or_else(
+                    || Value::Double(n.as_f64().unwrap_or(f64::NAN)),
+                    Value::Integer,
+                ),
+                Some(Json::String(s)) => Value::Text(s.clone()),
+                Some(other) => Value::Text(other.to_string()),
+            });
+        }
+        let wkb = match &f["geometry"] {
+            Json::Null => None,
+            g => Some(wkb::from_geojson(g).map_err(|m| value_err("geometry", m))?),
+        };
+        Ok(Feature {
+            number,
+            wkb,
+            values,
+        })
+    }
+
+    fn run(&self, emit: &mut dyn FnMut(Result<Feature>) -> bool) -> Result<()> {
+        let bad = |message: String| LoadError::Format {
+            input: self.input.clone(),
+            format: FORMAT,
+            message,
+        };
+        let file = File::open(&self.local.path).map_err(|e| bad(e.to_string()))?;
+        let mut number = 0u64;
+        if self.ndjson {
+            for line in BufReader::new(file).lines() {
+                let line = line.map_err(|e| bad(e.to_string()))?;
+                let line = line.trim().trim_start_matches('\u{1e}');
+                if line.is_empty() {
+                    continue;
+                }
+                number += 1;
+                let json: Json = serde_json::from_str(line)
+                    .map_err(|e| bad(format!("feature {number}: {e}")))?;
+                if !emit(self.feature(number, &json)) {
+                    break;
+                }
+            }
+            return Ok(());
+        }
+        let mut stopped = false;
+        let mut failed = None;
+        let mut on_feature = |json: Json| {
+            number += 1;
+            let feature = self.feature(number, &json);
+            if let Err(e) = feature {
+                failed = Some(e);
+                return false;
+            }
+            if !emit(feature) {
+                stopped = true;
+                return false;
+            }
+            true
+        };
+        let mut de = serde_json::Deserializer::from_reader(BufReader::new(file));
+        let result = Collection {
+            on_feature: &mut on_feature,
+        }
+        .deserialize(&mut de);
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        match result {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(bad("not a FeatureCollection (no `features` array)".into())),
+            Err(_) if stopped => Ok(()),
+            Err(e) => Err(bad(e.to_string())),
+        }
+    }
+}
+
+/// The EPSG code of a legacy `"crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::3006"}}`
+/// near the start of the file.
+fn legacy_crs(head: &str) -> Option<i32> {
+    let at = head.find("\"crs\"")?;
+    let rest = &head[at..head.len().min(at + 400)];
+    let epsg = rest.find("EPSG")?;
+    let code: String = rest[epsg..]
+        .chars()
+        .skip_while(|c| !c.is_ascii_digit())
+        .take_while(char::is_ascii_digit)
+        .collect();
+    if rest.contains("CRS84") {
+        Some(4326)
+    } else {
+        code.parse().ok()
+    }
+}
+
+/// Visits a `FeatureCollection` object, handing each element of `features` to `on_feature`
+/// as it is parsed. Yields whether a `features` array was found.
+struct Collection<'a> {
+    on_feature: &'a mut dyn FnMut(Json) -> bool,
+}
+
+impl<'de> DeserializeSeed<'de> for Collection<'_> {
+    type Value = bool;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<bool, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Collection<'_> {
+    type Value = bool;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a GeoJSON FeatureCollection")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<bool, A::Error> {
+        let mut found = false;
+        while let Some(key) = map.next_key::<String>()? {
+            if key == "features" {
+                map.next_value_seed(Features {
+                    on_feature: &mut *self.on_feature,
+                })?;
+                found = true;
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(found)
+    }
+}
+
+struct Features<'a> {
+    on_feature: &'a mut dyn FnMut(Json) -> bool,
+}
+
+impl<'de> DeserializeSeed<'de> for Features<'_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Features<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an array of features")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while let Some(feature) = seq.next_element::<Json>()? {
+            if !(self.on_feature)(feature) {
+                return Err(serde::de::Error::custom("stopped"));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl FeatureReader for GeoJsonReader {
+    fn declared_srid(&self) -> Option<i32> {
+        self.srid
+    }
+
+    fn read_all(self: Box<Self>, emit: &mut dyn FnMut(Result<Feature>) -> bool) {
+        if let Err(e) = self.run(emit) {
+            emit(Err(e));
+        }
+    }
+}
