@@ -5,6 +5,7 @@
 mod support;
 
 mod browser;
+mod catalog;
 mod cli;
 mod demo;
 mod errors;

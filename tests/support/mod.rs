@@ -1,6 +1,7 @@
 //! Test setup: the shared cluster, a database per test, and the production router.
 
 mod cluster;
+pub mod fixtures;
 mod mvt;
 
 use std::sync::Arc;

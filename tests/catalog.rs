@@ -1,0 +1,365 @@
+//! Every catalog dataset loads from a small file in its agency's published format and schema,
+//! and its tiles come back with the mapped fields; bad inputs get a clear error and leave the
+//! serving version alone.
+
+use std::path::{Path, PathBuf};
+
+use axum::http::StatusCode;
+use rummet_core::{DatasetId, TileCoord};
+use rummet_loaders::LoadError;
+use rummet_loaders::catalog::{self, CatalogEntry, FieldType, GeometryKind, SourceFormat};
+use rummet_loaders::pipeline::{self, LoadReport};
+use rummet_loaders::read::Input;
+use serde_json::json;
+
+use crate::support::fixtures::{self, FEATURES, LAT0, LON0};
+use crate::support::{TestApp, decode};
+
+fn entry(id: &str) -> &'static CatalogEntry {
+    catalog::get(&DatasetId::parse(id).expect("id")).expect("in catalog")
+}
+
+async fn load(app: &TestApp, entry: &CatalogEntry, path: &Path) -> Result<LoadReport, LoadError> {
+    let mut client = app.state.pool.get().await.expect("connection");
+    let report = pipeline::load(&mut client, entry, &Input::File(path.to_owned()), &|_| {}).await;
+    app.state
+        .datasets
+        .reload(&app.state.pool, &entry.id)
+        .await
+        .expect("registry");
+    report
+}
+
+fn fixture_dir(root: &Path, id: &str) -> PathBuf {
+    let dir = root.join(id);
+    std::fs::create_dir_all(&dir).expect("dir");
+    dir
+}
+
+#[tokio::test]
+async fn every_catalog_dataset_loads_from_its_published_format_and_serves_its_mapped_fields() {
+    let app = TestApp::new().await;
+    let tmp = tempfile::tempdir().expect("tmp");
+    let coord = TileCoord::containing(8, LON0 + 0.02, LAT0);
+    let mut failures = Vec::new();
+    let entries: Vec<_> = catalog::all()
+        .iter()
+        .filter(|e| e.source.format != SourceFormat::GeoParquet)
+        .collect();
+    assert!(
+        entries.len() >= 15,
+        "the catalog holds the national datasets"
+    );
+    for entry in entries {
+        let id = entry.id.as_str();
+        let path = fixtures::write(entry, &fixture_dir(tmp.path(), id));
+        let report = match load(&app, entry, &path).await {
+            Ok(r) => r,
+            Err(e) => {
+                failures.push(format!("{id}: {e}"));
+                continue;
+            }
+        };
+        let kept = fixtures::kept(entry);
+        if report.rows_loaded != kept as u64 || report.rows_read != FEATURES as u64 {
+            failures.push(format!(
+                "{id}: read {} loaded {} (expected {FEATURES}, {kept})",
+                report.rows_read, report.rows_loaded
+            ));
+        }
+        let reply = app.get(&format!("/tiles/{id}/{coord}.mvt")).await;
+        if reply.status != StatusCode::OK {
+            failures.push(format!("{id}: tile {coord} answered {}", reply.status));
+            continue;
+        }
+        let layers = decode(&reply.body);
+        let features = &layers[0].features;
+        if features.len() != kept {
+            failures.push(format!(
+                "{id}: the tile holds {} features, expected {kept}",
+                features.len()
+            ));
+        }
+        for field in &entry.fields {
+            let values: Vec<&str> = features
+                .iter()
+                .filter_map(|f| f.get(&field.column).map(String::as_str))
+                .collect();
+            let ok = match field.kind {
+                FieldType::Text => (0..kept).all(|i| {
+                    values.contains(&fixtures::text_value(entry, &field.column, i).as_str())
+                }),
+                FieldType::Integer => values.contains(&"1"),
+                FieldType::Double => values
+                    .iter()
+                    .any(|v| v.parse::<f64>().is_ok_and(|n| (n - 1.5).abs() < 1e-9)),
+                FieldType::Boolean => values.contains(&"true"),
+            };
+            if !ok {
+                failures.push(format!("{id}: column {} has {values:?}", field.column));
+            }
+        }
+        if entry.geometry == GeometryKind::Polygon && entry.source.srid() == Ok(3006) {
+            // 800 m squares, measured in SWEREF 99 TM at load.
+            let areas: Vec<f64> = features
+                .iter()
+                .filter_map(|f| f.get("area_m2")?.parse().ok())
+                .collect();
+            if !areas.iter().all(|a| (a - 640_000.0).abs() < 640.0) || areas.len() != kept {
+                failures.push(format!("{id}: area_m2 {areas:?}"));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Loads the good fixture of `id`, then `bad`: the bad load must fail with `needle` in its
+/// message, and the good version must still serve, with nothing of the failed load left.
+async fn fails_and_keeps_serving(app: &TestApp, id: &str, bad: &Path, needle: &str) -> String {
+    let entry = entry(id);
+    let good_dir = tempfile::tempdir().expect("tmp");
+    let good = load(app, entry, &fixtures::write(entry, good_dir.path()))
+        .await
+        .expect("good fixture loads");
+    let err = load(app, entry, bad)
+        .await
+        .expect_err("the bad file must be refused");
+    let message = err.to_string();
+    assert!(
+        message.contains(needle),
+        "{id}: {message:?} lacks {needle:?}"
+    );
+    assert_eq!(message.lines().count(), 1, "one line: {message}");
+    let serving = app.state.datasets.get(&entry.id).expect("still loaded");
+    assert_eq!(
+        serving.version, good.version,
+        "{id}: the old version keeps serving"
+    );
+    let client = app.db.client().await;
+    let tables: i64 = client
+        .query_one(
+            "SELECT count(*) FROM pg_tables WHERE schemaname = 'rummet_data' AND tablename LIKE $1",
+            &[&format!("{id}_v%")],
+        )
+        .await
+        .expect("count")
+        .get(0);
+    assert_eq!(tables, 1, "{id}: nothing of the failed load is left");
+    message
+}
+
+#[tokio::test]
+async fn a_truncated_zip_is_refused_and_the_old_version_keeps_serving() {
+    let app = TestApp::new().await;
+    let dir = tempfile::tempdir().expect("tmp");
+    let full = fixtures::write(entry("naturreservat"), &fixture_dir(dir.path(), "full"));
+    let bytes = std::fs::read(&full).expect("zip");
+    let cut = dir.path().join("NR.zip");
+    std::fs::write(&cut, &bytes[..bytes.len() / 2]).expect("write");
+    fails_and_keeps_serving(&app, "naturreservat", &cut, "NR.zip").await;
+}
+
+#[tokio::test]
+async fn a_shapefile_without_prj_is_refused_because_its_crs_is_unknown() {
+    let app = TestApp::new().await;
+    let dir = tempfile::tempdir().expect("tmp");
+    let e = entry("natura2000_spa");
+    let full = fixtures::shapefile(e, &fixture_dir(dir.path(), "src"), "UTF-8");
+    // Repack without the .prj.
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(&full).expect("zip")).expect("zip");
+    let out = dir.path().join("SPA_Rikstackande.zip");
+    let mut writer = zip::ZipWriter::new(std::fs::File::create(&out).expect("out"));
+    for i in 0..zip.len() {
+        let file = zip.by_index(i).expect("entry");
+        if !file.name().expect("name").ends_with(".prj") {
+            writer.raw_copy_file(file).expect("copy");
+        }
+    }
+    writer.finish().expect("finish");
+    fails_and_keeps_serving(&app, "natura2000_spa", &out, "no .prj").await;
+}
+
+#[tokio::test]
+async fn a_windows_1252_dbf_with_its_cpg_keeps_a_a_o_and_without_one_is_refused() {
+    let app = TestApp::new().await;
+    let dir = tempfile::tempdir().expect("tmp");
+    let e = entry("naturreservat");
+    let with_cpg = fixtures::shapefile(e, &fixture_dir(dir.path(), "cpg"), "1252");
+    let report = load(&app, e, &with_cpg)
+        .await
+        .expect("1252 with .cpg loads");
+    assert_eq!(report.rows_loaded, 2);
+    let client = app.db.client().await;
+    let names: Vec<String> = client
+        .query(
+            &format!(
+                "SELECT namn FROM rummet_data.\"{}\" ORDER BY fid",
+                report.table
+            ),
+            &[],
+        )
+        .await
+        .expect("names")
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(names, ["Åäö namn 0", "Åäö namn 1"]);
+
+    // Rewrite the DBF in 1252 but drop the .cpg: read as UTF-8, it cannot decode.
+    let one252 = fixtures::shapefile(e, &fixture_dir(dir.path(), "one252"), "1252");
+    let mut src = zip::ZipArchive::new(std::fs::File::open(&one252).expect("zip")).expect("zip");
+    let out = dir.path().join("NR.zip");
+    let mut writer = zip::ZipWriter::new(std::fs::File::create(&out).expect("out"));
+    for i in 0..src.len() {
+        let file = src.by_index(i).expect("entry");
+        if !file.name().expect("name").ends_with(".cpg") {
+            writer.raw_copy_file(file).expect("copy");
+        }
+    }
+    writer.finish().expect("finish");
+    let err = load(&app, e, &out)
+        .await
+        .expect_err("mis-decoded text is refused");
+    let message = err.to_string();
+    assert!(
+        message.contains("not valid UTF-8") && message.contains("feature 1"),
+        "{message}"
+    );
+}
+
+#[tokio::test]
+async fn a_geopackage_declaring_wgs84_for_a_sweref_dataset_is_refused() {
+    let app = TestApp::new().await;
+    let dir = tempfile::tempdir().expect("tmp");
+    let path = fixtures::write(entry("havsplaner"), &fixture_dir(dir.path(), "hp"));
+    let db = rusqlite::Connection::open(&path).expect("gpkg");
+    db.execute_batch(
+        "INSERT INTO gpkg_spatial_ref_sys VALUES ('WGS 84', 4326, 'EPSG', 4326, 'GEOGCS[\"WGS 84\"]', NULL);
+         UPDATE gpkg_geometry_columns SET srs_id = 4326;",
+    )
+    .expect("relabel");
+    drop(db);
+    fails_and_keeps_serving(
+        &app,
+        "havsplaner",
+        &path,
+        "declares EPSG:4326 but the catalog expects EPSG:3006",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn coordinates_that_fall_outside_sweden_are_refused_as_a_wrong_crs() {
+    let app = TestApp::new().await;
+    let dir = tempfile::tempdir().expect("tmp");
+    // Pipos declares nothing; these X/Y are degrees, not SWEREF 99 TM metres.
+    let csv = dir.path().join("serviceanalys.csv");
+    let (bytes, _, _) = encoding_rs::WINDOWS_1252
+        .encode("Typ;Namn;Kommun;Ort;X;Y\r\nDagligvaror;Ica Nära Hjo;Hjo;Hjo;14,28;58,30\r\n");
+    std::fs::write(&csv, bytes).expect("csv");
+    let message = fails_and_keeps_serving(&app, "pipos_service", &csv, "outside Sweden").await;
+    assert!(message.contains("EPSG:3006"), "{message}");
+}
+
+#[tokio::test]
+async fn a_csv_in_windows_1252_keeps_swedish_characters() {
+    let app = TestApp::new().await;
+    let dir = tempfile::tempdir().expect("tmp");
+    let csv = dir.path().join("serviceanalys.csv");
+    let (bytes, _, _) = encoding_rs::WINDOWS_1252.encode(
+        "Typ;Namn;Kommun;Ort;X;Y\r\nDagligvaror;Ica Nära Åsele;Åsele;Åsele;585400,5;7126700\r\n",
+    );
+    std::fs::write(&csv, bytes).expect("csv");
+    let report = load(&app, entry("pipos_service"), &csv)
+        .await
+        .expect("loads");
+    let client = app.db.client().await;
+    let row = client
+        .query_one(
+            &format!("SELECT namn, kommun FROM rummet_data.\"{}\"", report.table),
+            &[],
+        )
+        .await
+        .expect("row");
+    assert_eq!(
+        (row.get::<_, String>(0), row.get::<_, String>(1)),
+        ("Ica Nära Åsele".into(), "Åsele".into())
+    );
+}
+
+fn write_geojson(dir: &Path, features: &serde_json::Value) -> PathBuf {
+    let path = dir.join("riksintressen_vindbruk.geojson");
+    std::fs::write(
+        &path,
+        json!({"type": "FeatureCollection", "features": features}).to_string(),
+    )
+    .expect("write");
+    path
+}
+
+#[tokio::test]
+async fn mixed_geometry_types_are_refused_naming_the_first_odd_feature() {
+    let app = TestApp::new().await;
+    let dir = tempfile::tempdir().expect("tmp");
+    let square = json!({"type": "Polygon", "coordinates": [[[14.3, 57.8], [14.3, 57.81], [14.31, 57.81], [14.31, 57.8], [14.3, 57.8]]]});
+    let path = write_geojson(
+        dir.path(),
+        &json!([
+            {"type": "Feature", "properties": {"NAMN": "Ett"}, "geometry": square},
+            {"type": "Feature", "properties": {"NAMN": "Två"}, "geometry": {"type": "Point", "coordinates": [14.3, 57.8]}},
+        ]),
+    );
+    fails_and_keeps_serving(&app, "riksintresse_vindbruk", &path, "feature 2 is a POINT").await;
+}
+
+#[tokio::test]
+async fn a_self_intersecting_polygon_is_repaired_and_counted() {
+    let app = TestApp::new().await;
+    let dir = tempfile::tempdir().expect("tmp");
+    let bowtie = json!({"type": "Polygon", "coordinates": [[[14.3, 57.8], [14.32, 57.82], [14.32, 57.8], [14.3, 57.82], [14.3, 57.8]]]});
+    let path = write_geojson(
+        dir.path(),
+        &json!([{"type": "Feature", "properties": {"NAMN": "Fluga"}, "geometry": bowtie}]),
+    );
+    let report = load(&app, entry("riksintresse_vindbruk"), &path)
+        .await
+        .expect("repaired, not refused");
+    assert_eq!(
+        (
+            report.rows_loaded,
+            report.rows_repaired,
+            report.repaired_features.clone()
+        ),
+        (1, 1, vec![1])
+    );
+}
+
+#[tokio::test]
+async fn an_empty_file_is_refused() {
+    let app = TestApp::new().await;
+    let dir = tempfile::tempdir().expect("tmp");
+    let path = write_geojson(dir.path(), &json!([]));
+    fails_and_keeps_serving(&app, "riksintresse_vindbruk", &path, "no features").await;
+}
+
+#[tokio::test]
+async fn a_renamed_required_field_is_refused_naming_it_and_what_the_file_has() {
+    let app = TestApp::new().await;
+    let dir = tempfile::tempdir().expect("tmp");
+    let path = fixtures::write(entry("lamningar"), &fixture_dir(dir.path(), "l"));
+    let db = rusqlite::Connection::open(&path).expect("gpkg");
+    db.execute_batch("ALTER TABLE \"lämningar_sverige_point\" RENAME COLUMN lamningstyp TO typ")
+        .expect("rename");
+    drop(db);
+    let message = fails_and_keeps_serving(
+        &app,
+        "lamningar",
+        &path,
+        "required field \"lamningstyp\" is missing",
+    )
+    .await;
+    assert!(
+        message.contains("typ") && message.contains("lämningar_sverige.gpkg"),
+        "{message}"
+    );
+}
