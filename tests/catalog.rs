@@ -21,7 +21,13 @@ fn entry(id: &str) -> &'static CatalogEntry {
 
 async fn load(app: &TestApp, entry: &CatalogEntry, path: &Path) -> Result<LoadReport, LoadError> {
     let mut client = app.state.pool.get().await.expect("connection");
-    let report = pipeline::load(&mut client, entry, &Input::File(path.to_owned()), &|_| {}).await;
+    let report = pipeline::load(
+        &mut client,
+        entry,
+        &Input::File(path.to_owned()),
+        pipeline::LoadOptions::default(),
+    )
+    .await;
     app.state
         .datasets
         .reload(&app.state.pool, &entry.id)

@@ -20,7 +20,7 @@ fn demo_path(file: &str) -> std::path::PathBuf {
 async fn load(app: &TestApp, id: &str, input: Input) -> Result<pipeline::LoadReport, LoadError> {
     let entry = catalog::get(&DatasetId::parse(id).expect("id")).expect("in catalog");
     let mut client = app.state.pool.get().await.expect("connection");
-    pipeline::load(&mut client, entry, &input, &|_| {}).await
+    pipeline::load(&mut client, entry, &input, pipeline::LoadOptions::default()).await
 }
 
 async fn table_count(app: &TestApp) -> i64 {

@@ -9,5 +9,6 @@ mod catalog;
 mod cli;
 mod demo;
 mod errors;
+mod load_cli;
 mod loads;
 mod tiles;

@@ -26,7 +26,7 @@ pub async fn load_missing(pool: &Pool) -> anyhow::Result<Vec<LoadReport>> {
             name: format!("demo:{}", entry.source.file),
             data: bytes::Bytes::from_static(bytes),
         };
-        let report = pipeline::load(&mut client, entry, &input, &|_| {})
+        let report = pipeline::load(&mut client, entry, &input, pipeline::LoadOptions::default())
             .await
             .map_err(|e| anyhow::anyhow!("loading demo dataset {id}: {e}"))?;
         tracing::info!(

@@ -137,6 +137,19 @@ impl TestDb {
         Self { name, pg_config }
     }
 
+    /// A connection string for `--database-url`.
+    pub fn url(&self) -> String {
+        let host = match &self.pg_config.get_hosts()[0] {
+            tokio_postgres::config::Host::Unix(p) => p.display().to_string(),
+            tokio_postgres::config::Host::Tcp(h) => h.clone(),
+        };
+        format!(
+            "host={host} port={} user=rummet dbname={}",
+            self.pg_config.get_ports()[0],
+            self.name
+        )
+    }
+
     pub async fn client(&self) -> tokio_postgres::Client {
         connect(&shared_cluster().cluster, &self.name).await
     }

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use rummet_core::{DATA_SCHEMA, escape_identifier, version_table};
 use serde::Serialize;
-use tokio_postgres::Client;
+use tokio_postgres::{Client, Transaction};
 
 use crate::catalog::CatalogEntry;
 use crate::read::{self, Input};
@@ -53,11 +53,29 @@ pub struct LoadReport {
     pub bounds: [f64; 4],
     /// Wall time of the load.
     pub elapsed: Duration,
+    /// Whether this was a dry run, rolled back.
+    pub dry_run: bool,
+}
+
+/// How a load runs.
+#[derive(Clone, Copy)]
+pub struct LoadOptions<'a> {
+    /// Read, stage, validate and build everything, then roll back instead of swapping in.
+    pub dry_run: bool,
+    /// Called with the features read so far and, when the format tells, how many there are.
+    pub progress: &'a (dyn Fn(u64, Option<u64>) + Sync),
+}
+
+impl Default for LoadOptions<'_> {
+    fn default() -> Self {
+        Self {
+            dry_run: false,
+            progress: &|_, _| {},
+        }
+    }
 }
 
 /// Loads `input` as a new version of `entry`'s dataset and swaps it in.
-///
-/// `progress` is called with the number of features read so far.
 ///
 /// # Errors
 /// When the input cannot be read or fails validation, or the database fails; in every case
@@ -66,91 +84,49 @@ pub async fn load(
     client: &mut Client,
     entry: &CatalogEntry,
     input: &Input,
-    progress: &(dyn Fn(u64) + Sync),
+    options: LoadOptions<'_>,
 ) -> Result<LoadReport> {
     let started = Instant::now();
     let name = input.name();
-    let expected_srid = entry.source.srid().map_err(|message| LoadError::Rejected {
-        input: name.clone(),
-        message,
-    })?;
-    let (reader, sha256) = {
-        let (entry, input) = (entry.clone(), input.clone());
-        tokio::task::spawn_blocking(move || {
-            Ok::<_, LoadError>((read::open(&entry, &input)?, input.sha256()?))
-        })
-        .await
-        .map_err(|e| LoadError::Rejected {
-            input: name.clone(),
-            message: format!("reader thread failed: {e}"),
-        })??
-    };
-    if let Some(declared) = reader.declared_srid().filter(|d| *d != expected_srid) {
-        return Err(LoadError::CrsMismatch {
-            input: name,
-            declared,
-            expected: expected_srid,
-        });
-    }
-
+    let (reader, sha256, expected_srid) = open_checked(entry, input, &name).await?;
     let tx = client
         .transaction()
         .await
         .map_err(LoadError::db("starting the load transaction"))?;
-    tx.execute(
-        "SELECT pg_advisory_xact_lock(hashtext('rummet.load:' || $1))",
-        &[&entry.id.as_str()],
-    )
-    .await
-    .map_err(LoadError::db("waiting for another load of this dataset"))?;
-    let version: i64 = tx
-        .query_one("SELECT nextval('rummet.dataset_version')", &[])
-        .await
-        .map_err(LoadError::db("allocating a version"))?
-        .get(0);
+    let version = begin(&tx, entry).await?;
 
-    let rows_read = stage::copy_features(&tx, entry, reader, &name, progress).await?;
+    let total = reader.feature_count();
+    let progress = |n| (options.progress)(n, total);
+    let rows_read = stage::copy_features(&tx, entry, reader, &name, &progress).await?;
     let rows_filtered = stage::apply_filter(&tx, entry).await?;
     let checked = stage::validate(&tx, entry, expected_srid).await?;
     let bounds = check_whole(entry, &name, rows_read - rows_filtered, &checked)?;
 
     let table = version_table(&entry.id, version);
     let rows_loaded = build::build_version(&tx, entry, &table, expected_srid).await?;
-    let replaced = build::register(
-        &tx,
-        entry,
-        &build::Registration {
-            source: &name,
-            sha256: &sha256,
-            version,
-            table: &table,
-            rows_read,
-            rows_loaded,
-            rows_repaired: checked.invalid,
-            rows_filtered,
-            bounds,
-        },
-    )
-    .await?;
-    if let Some(old) = replaced.filter(|old| *old != table) {
-        let drop = format!(
-            "DROP TABLE IF EXISTS {}.{}",
-            escape_identifier(DATA_SCHEMA),
-            escape_identifier(&old)
-        );
-        tx.batch_execute(&drop)
+    let registration = build::Registration {
+        source: &name,
+        sha256: &sha256,
+        version,
+        table: &table,
+        rows_read,
+        rows_loaded,
+        rows_repaired: checked.invalid,
+        rows_filtered,
+        bounds,
+    };
+    swap_in(&tx, entry, &registration).await?;
+    // A dry run has done every step, the swap included; rolling back undoes it whole (and
+    // drops the NOTIFY with it).
+    if options.dry_run {
+        tx.rollback()
             .await
-            .map_err(LoadError::db("dropping the replaced version"))?;
+            .map_err(LoadError::db("rolling back the dry run"))?;
+    } else {
+        tx.commit()
+            .await
+            .map_err(LoadError::db("committing the swap"))?;
     }
-    tx.execute(
-        "SELECT pg_notify($1, $2)",
-        &[&NOTIFY_CHANNEL, &entry.id.as_str()],
-    )
-    .await
-    .map_err(LoadError::db("notifying servers"))?;
-    tx.commit()
-        .await
-        .map_err(LoadError::db("committing the swap"))?;
 
     Ok(LoadReport {
         id: entry.id.to_string(),
@@ -166,7 +142,88 @@ pub async fn load(
         rows_rejected: rows_read.saturating_sub(rows_loaded + rows_filtered),
         bounds,
         elapsed: started.elapsed(),
+        dry_run: options.dry_run,
     })
+}
+
+/// Opens the reader (on a blocking thread: it may unzip) and hashes the input, and refuses a
+/// file that declares a CRS other than the catalog's.
+async fn open_checked(
+    entry: &CatalogEntry,
+    input: &Input,
+    name: &str,
+) -> Result<(Box<dyn read::FeatureReader>, String, i32)> {
+    let expected = entry.source.srid().map_err(|message| LoadError::Rejected {
+        input: name.to_owned(),
+        message,
+    })?;
+    let (owned_entry, owned_input) = (entry.clone(), input.clone());
+    let (reader, sha256) = tokio::task::spawn_blocking(move || {
+        Ok::<_, LoadError>((
+            read::open(&owned_entry, &owned_input)?,
+            owned_input.sha256()?,
+        ))
+    })
+    .await
+    .map_err(|e| LoadError::Rejected {
+        input: name.to_owned(),
+        message: format!("reader thread failed: {e}"),
+    })??;
+    if let Some(declared) = reader.declared_srid().filter(|d| *d != expected) {
+        return Err(LoadError::CrsMismatch {
+            input: name.to_owned(),
+            declared,
+            expected,
+        });
+    }
+    Ok((reader, sha256, expected))
+}
+
+/// Prepares the load transaction: quiet notices, one load of a dataset at a time, a new
+/// version number.
+async fn begin(tx: &Transaction<'_>, entry: &CatalogEntry) -> Result<i64> {
+    // ST_IsValid reports every defect as a NOTICE; the report counts them instead.
+    tx.batch_execute("SET LOCAL client_min_messages = warning")
+        .await
+        .map_err(LoadError::db("configuring the load session"))?;
+    tx.execute(
+        "SELECT pg_advisory_xact_lock(hashtext('rummet.load:' || $1))",
+        &[&entry.id.as_str()],
+    )
+    .await
+    .map_err(LoadError::db("waiting for another load of this dataset"))?;
+    Ok(tx
+        .query_one("SELECT nextval('rummet.dataset_version')", &[])
+        .await
+        .map_err(LoadError::db("allocating a version"))?
+        .get(0))
+}
+
+/// Registers the new version, drops the one it replaces and notifies servers, inside the
+/// load transaction, so readers switch at commit and never see a gap.
+async fn swap_in(
+    tx: &Transaction<'_>,
+    entry: &CatalogEntry,
+    registration: &build::Registration<'_>,
+) -> Result<()> {
+    let replaced = build::register(tx, entry, registration).await?;
+    if let Some(old) = replaced.filter(|old| old != registration.table) {
+        let drop = format!(
+            "DROP TABLE IF EXISTS {}.{}",
+            escape_identifier(DATA_SCHEMA),
+            escape_identifier(&old)
+        );
+        tx.batch_execute(&drop)
+            .await
+            .map_err(LoadError::db("dropping the replaced version"))?;
+    }
+    tx.execute(
+        "SELECT pg_notify($1, $2)",
+        &[&NOTIFY_CHANNEL, &entry.id.as_str()],
+    )
+    .await
+    .map_err(LoadError::db("notifying servers"))?;
+    Ok(())
 }
 
 /// Rejects inputs that cannot be right as a whole: empty, the wrong geometry family, or

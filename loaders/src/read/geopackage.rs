@@ -17,6 +17,7 @@ pub(super) struct GeoPackageReader {
     sql: String,
     fields: usize,
     srid: Option<i32>,
+    total: Option<u64>,
     _local: Local,
 }
 
@@ -97,12 +98,19 @@ impl GeoPackageReader {
             select.join(", "),
             q(&layer)
         );
+        let total = conn
+            .query_row(&format!("SELECT count(*) FROM {}", q(&layer)), [], |r| {
+                r.get::<_, i64>(0)
+            })
+            .ok()
+            .and_then(|n| u64::try_from(n).ok());
         Ok(Self {
             input: name,
             conn,
             sql,
             fields: found.len(),
             srid,
+            total,
             _local: local,
         })
     }
@@ -180,6 +188,10 @@ fn strip_header(blob: &[u8]) -> Result<Option<&[u8]>, String> {
 impl FeatureReader for GeoPackageReader {
     fn declared_srid(&self) -> Option<i32> {
         self.srid
+    }
+
+    fn feature_count(&self) -> Option<u64> {
+        self.total
     }
 
     fn read_all(self: Box<Self>, emit: &mut dyn FnMut(Result<Feature>) -> bool) {

@@ -15,6 +15,7 @@ const FORMAT: &str = "GeoParquet";
 pub(super) struct GeoParquetReader {
     input: String,
     rows: RowIter<'static>,
+    total: Option<u64>,
     geometry: usize,
     /// Column index in the file of each catalog field; `None` for an absent optional field.
     fields: Vec<Option<usize>>,
@@ -77,10 +78,12 @@ impl GeoParquetReader {
             format_err(format!("geometry column {primary:?} is not in the schema"))
         })?;
         let fields = super::resolve_fields(entry, &name, &names)?;
+        let total = u64::try_from(meta.num_rows()).ok();
         let rows = RowIter::from_file_into(reader);
         Ok(Self {
             input: name,
             rows,
+            total,
             geometry,
             fields,
             srid,
@@ -170,6 +173,10 @@ impl GeoParquetReader {
 impl FeatureReader for GeoParquetReader {
     fn declared_srid(&self) -> Option<i32> {
         self.srid
+    }
+
+    fn feature_count(&self) -> Option<u64> {
+        self.total
     }
 
     fn read_all(mut self: Box<Self>, emit: &mut dyn FnMut(Result<Feature>) -> bool) {

@@ -47,6 +47,11 @@ pub trait FeatureReader: Send {
     /// The EPSG code the file declares for its geometry, if it declares one.
     fn declared_srid(&self) -> Option<i32>;
 
+    /// How many features the input holds, when the format says without reading them all.
+    fn feature_count(&self) -> Option<u64> {
+        None
+    }
+
     /// Pushes every feature, in file order, to `emit` until it returns `false`. A read error
     /// is pushed as an `Err` and ends the stream.
     fn read_all(self: Box<Self>, emit: &mut dyn FnMut(Result<Feature>) -> bool);

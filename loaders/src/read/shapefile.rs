@@ -235,6 +235,13 @@ impl FeatureReader for ShapefileReader {
         self.srid
     }
 
+    fn feature_count(&self) -> Option<u64> {
+        ShapeReader::from_path(&self.local.path)
+            .ok()
+            .and_then(|r| r.shape_count().ok())
+            .and_then(|n| u64::try_from(n).ok())
+    }
+
     fn read_all(self: Box<Self>, emit: &mut dyn FnMut(Result<Feature>) -> bool) {
         if let Err(e) = self.run(emit) {
             emit(Err(e));

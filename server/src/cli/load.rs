@@ -1,13 +1,14 @@
-//! `rummet load <id>`.
+//! `rummet load <id> [--file PATH]` and `rummet load --all --dir DIR`.
 
-use std::io::Write;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
 use rummet_core::DatasetId;
-use rummet_loaders::catalog;
-use rummet_loaders::pipeline;
+use rummet_loaders::catalog::{self, CatalogEntry};
+use rummet_loaders::pipeline::{self, LoadOptions, LoadReport};
 use rummet_loaders::read::Input;
 
 use super::database::Database;
@@ -16,32 +17,64 @@ use crate::config::Config;
 #[derive(Debug, Args)]
 pub(super) struct LoadArgs {
     /// Dataset id from the catalog (`rummet datasets` lists them).
-    id: String,
+    #[arg(required_unless_present = "all", conflicts_with = "all")]
+    id: Option<String>,
     /// Read this file (in the catalog's format) instead of the bundled copy.
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_name = "PATH", conflicts_with = "all")]
     file: Option<PathBuf>,
-    /// Print the load report as JSON.
+    /// Load every catalog dataset whose file (by the catalog's file name) is in --dir.
+    #[arg(long, requires = "dir")]
+    all: bool,
+    /// Directory --all looks in.
+    #[arg(long, value_name = "DIR")]
+    dir: Option<PathBuf>,
+    /// Read, validate and build the new version, then roll back: nothing changes.
+    #[arg(long)]
+    dry_run: bool,
+    /// Print the load reports as JSON instead of a progress bar and a summary.
     #[arg(long)]
     json: bool,
 }
 
 pub(super) async fn run(config: &Config, args: LoadArgs) -> anyhow::Result<()> {
-    let id = DatasetId::parse(&args.id)?;
+    let plan = plan(&args)?;
+    let db = Database::open(config).await?;
+    let result = load_all(&db, &plan, &args).await;
+    db.close().await;
+    result
+}
+
+/// What to load from where, decided before touching the database.
+fn plan(args: &LoadArgs) -> anyhow::Result<Vec<(&'static CatalogEntry, Input)>> {
+    if let (true, Some(dir)) = (args.all, &args.dir) {
+        if !dir.is_dir() {
+            bail!("{}: no such directory", dir.display());
+        }
+        let found: Vec<_> = catalog::all()
+            .iter()
+            .filter_map(|e| {
+                let path = dir.join(&e.source.file);
+                path.is_file().then(|| (e, Input::File(path)))
+            })
+            .collect();
+        if found.is_empty() {
+            bail!(
+                "{}: holds none of the catalog's files (`rummet datasets` lists them)",
+                dir.display()
+            );
+        }
+        return Ok(found);
+    }
+    let id = DatasetId::parse(args.id.as_deref().unwrap_or_default())?;
     let entry = catalog::get(&id).with_context(|| {
         format!("unknown dataset \"{id}\": `rummet datasets` lists the catalog")
     })?;
-    let input = match (
-        args.file,
-        rummet_loaders::demo::DATASETS
-            .iter()
-            .find(|(d, _)| *d == id.as_str()),
-    ) {
-        (Some(path), _) => {
-            if !path.is_file() {
-                bail!("{}: no such file", path.display());
-            }
-            Input::File(path)
-        }
+    let bundled = rummet_loaders::demo::DATASETS
+        .iter()
+        .find(|(d, _)| *d == id.as_str());
+    let input = match (&args.file, bundled) {
+        (Some(path), _) if !path.is_file() => bail!("{}: no such file", path.display()),
+        (Some(path), _) => Input::File(path.clone()),
         (None, Some((_, bytes))) => Input::Bytes {
             name: format!("demo:{}", entry.source.file),
             data: bytes::Bytes::from_static(bytes),
@@ -52,42 +85,101 @@ pub(super) async fn run(config: &Config, args: LoadArgs) -> anyhow::Result<()> {
             entry.source.urls.join(", ")
         ),
     };
-    let db = Database::open(config).await?;
-    let result = async {
-        let mut client = db.pool.get().await.context("connecting to the database")?;
-        let show = !args.json;
-        let progress = move |n: u64| {
-            if show {
-                eprint!("\r{id}: {n} features read");
-                let _ = std::io::stderr().flush();
+    Ok(vec![(entry, input)])
+}
+
+async fn load_all(
+    db: &Database,
+    plan: &[(&'static CatalogEntry, Input)],
+    args: &LoadArgs,
+) -> anyhow::Result<()> {
+    let mut client = db.pool.get().await.context("connecting to the database")?;
+    let mut failed = Vec::new();
+    let mut reports = Vec::new();
+    for (entry, input) in plan {
+        let bar = progress_bar(entry, args.json);
+        let on_progress = |n: u64, total: Option<u64>| {
+            if let Some(total) = total.filter(|t| bar.length() != Some(*t)) {
+                bar.set_length(total);
+                bar.set_style(counted_style());
             }
+            bar.set_position(n);
         };
-        let report = pipeline::load(&mut client, entry, &input, &progress).await;
-        if show {
-            eprintln!();
-        }
-        let report = report?;
-        if args.json {
-            println!("{}", serde_json::to_string_pretty(&report)?);
-        } else {
-            println!(
-                "loaded {} version {}: {} features ({} read, {} repaired, {} rejected) from {} in {:.1}s",
-                report.id,
-                report.version,
-                report.rows_loaded,
-                report.rows_read,
-                report.rows_repaired,
-                report.rows_rejected,
-                report.source,
-                report.elapsed.as_secs_f64()
-            );
-            if !report.repaired_features.is_empty() {
-                println!("repaired invalid geometries of features {:?}", report.repaired_features);
+        let options = LoadOptions {
+            dry_run: args.dry_run,
+            progress: &on_progress,
+        };
+        let result = pipeline::load(&mut client, entry, input, options).await;
+        bar.finish_and_clear();
+        match result {
+            Ok(report) if args.json => reports.push(report),
+            Ok(report) => print_summary(&report),
+            Err(e) => {
+                eprintln!("error: {}: {e}", entry.id);
+                failed.push(entry.id.to_string());
             }
         }
-        anyhow::Ok(())
     }
-    .await;
-    db.close().await;
-    result
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&reports)?);
+    }
+    match failed.as_slice() {
+        [] => Ok(()),
+        [one] if plan.len() == 1 => {
+            bail!("loading {one} failed; the version that was serving still serves")
+        }
+        many => bail!(
+            "{} of {} loads failed ({}); their previous versions still serve",
+            many.len(),
+            plan.len(),
+            many.join(", ")
+        ),
+    }
+}
+
+fn progress_bar(entry: &CatalogEntry, hidden: bool) -> ProgressBar {
+    if hidden {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new_spinner().with_prefix(entry.id.to_string());
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{prefix} {spinner} {human_pos} features, {per_sec}, {elapsed}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    bar.enable_steady_tick(Duration::from_millis(200));
+    bar
+}
+
+fn counted_style() -> ProgressStyle {
+    ProgressStyle::with_template(
+        "{prefix} [{bar:30}] {human_pos}/{human_len} features, {per_sec}, ETA {eta}",
+    )
+    .unwrap_or_else(|_| ProgressStyle::default_bar())
+}
+
+fn print_summary(r: &LoadReport) {
+    let verb = if r.dry_run { "dry run of" } else { "loaded" };
+    println!(
+        "{verb} {} version {}: {} features ({} read, {} filtered, {} repaired, {} rejected) from {} in {:.1}s",
+        r.id,
+        r.version,
+        r.rows_loaded,
+        r.rows_read,
+        r.rows_filtered,
+        r.rows_repaired,
+        r.rows_rejected,
+        r.source,
+        r.elapsed.as_secs_f64()
+    );
+    if !r.repaired_features.is_empty() {
+        println!(
+            "  repaired invalid geometries of features {:?}",
+            r.repaired_features
+        );
+    }
+    if r.dry_run {
+        println!("  nothing was changed");
+    }
 }
