@@ -11,4 +11,5 @@ mod demo;
 mod errors;
 mod load_cli;
 mod loads;
+mod services;
 mod tiles;

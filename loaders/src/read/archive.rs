@@ -32,19 +32,7 @@ pub(crate) fn local(
         format,
         message,
     };
-    let is_zip = match input {
-        Input::File(p) => {
-            let mut magic = [0u8; 4];
-            let n = File::open(p)
-                .and_then(|mut f| io::Read::read(&mut f, &mut magic))
-                .map_err(|source| LoadError::Io {
-                    path: p.clone(),
-                    source,
-                })?;
-            n == 4 && magic == *b"PK\x03\x04"
-        }
-        Input::Bytes { data, .. } => data.starts_with(b"PK\x03\x04"),
-    };
+    let is_zip = is_zip(input, &bad)?;
     let dir = tempfile::tempdir().map_err(|e| bad(format!("temporary directory: {e}")))?;
     if !is_zip {
         return match input {
@@ -52,6 +40,7 @@ pub(crate) fn local(
                 path: p.clone(),
                 _dir: None,
             }),
+            Input::Url(_) => Err(bad("a URL must be downloaded before it is read".into())),
             Input::Bytes { data, .. } => {
                 let path = dir.path().join(format!("input.{ext}"));
                 std::fs::write(&path, data).map_err(|e| bad(e.to_string()))?;
@@ -68,6 +57,7 @@ pub(crate) fn local(
             source,
         })?),
         Input::Bytes { data, .. } => Box::new(io::Cursor::new(data.clone())),
+        Input::Url(_) => return Err(bad("a URL must be downloaded before it is read".into())),
     };
     let mut zip =
         zip::ZipArchive::new(reader).map_err(|e| bad(format!("not a readable zip: {e}")))?;
@@ -125,6 +115,24 @@ pub(crate) fn local(
     Ok(Local {
         path,
         _dir: Some(dir),
+    })
+}
+
+/// Whether the input starts like a zip archive.
+fn is_zip(input: &Input, bad: &dyn Fn(String) -> LoadError) -> Result<bool> {
+    Ok(match input {
+        Input::File(p) => {
+            let mut magic = [0u8; 4];
+            let n = File::open(p)
+                .and_then(|mut f| io::Read::read(&mut f, &mut magic))
+                .map_err(|source| LoadError::Io {
+                    path: p.clone(),
+                    source,
+                })?;
+            n == 4 && magic == *b"PK\x03\x04"
+        }
+        Input::Bytes { data, .. } => data.starts_with(b"PK\x03\x04"),
+        Input::Url(_) => return Err(bad("a URL must be downloaded before it is read".into())),
     })
 }
 

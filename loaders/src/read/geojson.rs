@@ -57,49 +57,7 @@ impl GeoJsonReader {
     }
 
     fn feature(&self, number: u64, f: &Json) -> Result<Feature> {
-        let value_err = |field: &str, message: String| LoadError::Value {
-            input: self.input.clone(),
-            feature: number,
-            field: field.to_owned(),
-            message,
-        };
-        let empty = Map::new();
-        let props = f["properties"].as_object().unwrap_or(&empty);
-        let mut values = Vec::with_capacity(self.sources.len());
-        for (source, required) in &self.sources {
-            let v = props.get(source).or_else(|| {
-                props
-                    .iter()
-                    .find(|(k, _)| k.eq_ignore_ascii_case(source))
-                    .map(|(_, v)| v)
-            });
-            values.push(match v {
-                None if *required && number == 1 => {
-                    return Err(LoadError::MissingField {
-                        input: self.input.clone(),
-                        field: source.clone(),
-                        available: props.keys().cloned().collect::<Vec<_>>().join(", "),
-                    });
-                }
-                None | Some(Json::Null) => Value::Null,
-                Some(Json::Bool(b)) => Value::Boolean(*b),
-                Some(Json::Number(n)) => n.as_i64().map_or_else(
-                    || Value::Double(n.as_f64().unwrap_or(f64::NAN)),
-                    Value::Integer,
-                ),
-                Some(Json::String(s)) => Value::Text(s.clone()),
-                Some(other) => Value::Text(other.to_string()),
-            });
-        }
-        let wkb = match &f["geometry"] {
-            Json::Null => None,
-            g => Some(wkb::from_geojson(g).map_err(|m| value_err("geometry", m))?),
-        };
-        Ok(Feature {
-            number,
-            wkb,
-            values,
-        })
+        to_feature(&self.input, &self.sources, number, f)
     }
 
     fn run(&self, emit: &mut dyn FnMut(Result<Feature>) -> bool) -> Result<()> {
@@ -156,6 +114,60 @@ impl GeoJsonReader {
             Err(e) => Err(bad(e.to_string())),
         }
     }
+}
+
+/// One GeoJSON feature object as a [`Feature`] with the catalog fields `sources` (name,
+/// required), matched exactly or ignoring case. A required field missing from the first
+/// feature is a missing field of the input.
+pub(super) fn to_feature(
+    input: &str,
+    sources: &[(String, bool)],
+    number: u64,
+    f: &Json,
+) -> Result<Feature> {
+    let value_err = |field: &str, message: String| LoadError::Value {
+        input: input.to_owned(),
+        feature: number,
+        field: field.to_owned(),
+        message,
+    };
+    let empty = Map::new();
+    let props = f["properties"].as_object().unwrap_or(&empty);
+    let mut values = Vec::with_capacity(sources.len());
+    for (source, required) in sources {
+        let v = props.get(source).or_else(|| {
+            props
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(source))
+                .map(|(_, v)| v)
+        });
+        values.push(match v {
+            None if *required && number == 1 => {
+                return Err(LoadError::MissingField {
+                    input: input.to_owned(),
+                    field: source.clone(),
+                    available: props.keys().cloned().collect::<Vec<_>>().join(", "),
+                });
+            }
+            None | Some(Json::Null) => Value::Null,
+            Some(Json::Bool(b)) => Value::Boolean(*b),
+            Some(Json::Number(n)) => n.as_i64().map_or_else(
+                || Value::Double(n.as_f64().unwrap_or(f64::NAN)),
+                Value::Integer,
+            ),
+            Some(Json::String(s)) => Value::Text(s.clone()),
+            Some(other) => Value::Text(other.to_string()),
+        });
+    }
+    let wkb = match &f["geometry"] {
+        Json::Null => None,
+        g => Some(wkb::from_geojson(g).map_err(|m| value_err("geometry", m))?),
+    };
+    Ok(Feature {
+        number,
+        wkb,
+        values,
+    })
 }
 
 /// The EPSG code of a legacy `"crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::3006"}}`

@@ -39,6 +39,11 @@ impl GeoParquetReader {
                 })?;
                 Box::new(SerializedFileReader::new(file).map_err(|e| format_err(e.to_string()))?)
             }
+            Input::Url(_) => {
+                return Err(format_err(
+                    "a URL must be downloaded before it is read".into(),
+                ));
+            }
             Input::Bytes { data, .. } => Box::new(
                 SerializedFileReader::new(data.clone()).map_err(|e| format_err(e.to_string()))?,
             ),

@@ -13,6 +13,9 @@ use crate::{LoadError, Result};
 pub enum Input {
     /// A file on disk.
     File(PathBuf),
+    /// An HTTP(S) URL: an OGC API Features collection's items, a WFS 2.0 `GetFeature`, or a
+    /// file in the catalog's format.
+    Url(String),
     /// Bytes in memory, with a name for messages.
     Bytes {
         /// Shown in messages and stored as the source.
@@ -28,6 +31,7 @@ impl Input {
     pub fn name(&self) -> String {
         match self {
             Self::File(p) => p.display().to_string(),
+            Self::Url(u) => u.clone(),
             Self::Bytes { name, .. } => name.clone(),
         }
     }
@@ -39,6 +43,9 @@ impl Input {
     pub fn sha256(&self) -> Result<String> {
         let mut hasher = Sha256::new();
         match self {
+            // A service answers page by page and may change between requests; its provenance
+            // is the URL and the load time, not a digest.
+            Self::Url(_) => return Ok(String::new()),
             Self::Bytes { data, .. } => hasher.update(data),
             Self::File(path) => {
                 let io = |source| LoadError::Io {

@@ -8,6 +8,7 @@ mod geojson;
 mod geopackage;
 mod geoparquet;
 mod input;
+mod service;
 mod shapefile;
 pub(crate) mod wkb;
 
@@ -62,6 +63,14 @@ pub trait FeatureReader: Send {
 /// # Errors
 /// When the input cannot be opened, is not in the format, or lacks a required field.
 pub fn open(entry: &CatalogEntry, input: &Input) -> Result<Box<dyn FeatureReader>> {
+    if let Input::Url(url) = input {
+        if service::is_service(url) {
+            return Ok(Box::new(service::ServiceReader::open(entry, url)?));
+        }
+        let (dir, path) = service::download(url, &entry.source.file)?;
+        let inner = open(entry, &Input::File(path))?;
+        return Ok(Box::new(service::Downloaded { inner, _dir: dir }));
+    }
     Ok(match entry.source.format {
         SourceFormat::GeoParquet => Box::new(geoparquet::GeoParquetReader::open(entry, input)?),
         SourceFormat::GeoPackage => Box::new(geopackage::GeoPackageReader::open(entry, input)?),

@@ -22,6 +22,10 @@ pub(super) struct LoadArgs {
     /// Read this file (in the catalog's format) instead of the bundled copy.
     #[arg(long, value_name = "PATH", conflicts_with = "all")]
     file: Option<PathBuf>,
+    /// Read from this URL: an OGC API Features `…/items` or WFS 2.0 (`service=WFS`) endpoint,
+    /// paged as GeoJSON, or a file in the catalog's format.
+    #[arg(long, value_name = "URL", conflicts_with_all = ["all", "file"])]
+    url: Option<String>,
     /// Load every catalog dataset whose file (by the catalog's file name) is in --dir.
     #[arg(long, requires = "dir")]
     all: bool,
@@ -72,6 +76,12 @@ fn plan(args: &LoadArgs) -> anyhow::Result<Vec<(&'static CatalogEntry, Input)>> 
     let bundled = rummet_loaders::demo::DATASETS
         .iter()
         .find(|(d, _)| *d == id.as_str());
+    if let Some(url) = &args.url {
+        if !(url.starts_with("http://") || url.starts_with("https://")) {
+            bail!("{url}: only http:// and https:// URLs are read");
+        }
+        return Ok(vec![(entry, Input::Url(url.clone()))]);
+    }
     let input = match (&args.file, bundled) {
         (Some(path), _) if !path.is_file() => bail!("{}: no such file", path.display()),
         (Some(path), _) => Input::File(path.clone()),
@@ -80,7 +90,7 @@ fn plan(args: &LoadArgs) -> anyhow::Result<Vec<(&'static CatalogEntry, Input)>> 
             data: bytes::Bytes::from_static(bytes),
         },
         (None, None) => bail!(
-            "{id}: give --file with the agency's {} file ({})",
+            "{id}: give --file with the agency's {} file, or --url ({})",
             entry.source.file,
             entry.source.urls.join(", ")
         ),
