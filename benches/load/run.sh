@@ -24,6 +24,12 @@ trap '$R db stop --data-dir "$WORK/db" >/dev/null 2>&1 || true; rm -rf "$WORK"' 
 $R db start --data-dir "$WORK/db" >/dev/null
 $R load kommun --data-dir "$WORK/db" >/dev/null
 URL=$($R db url --data-dir "$WORK/db")
+# GDAL wants libpq key=value settings, not a URL.
+if [[ $URL =~ ^postgres://([^:]+):([^@]+)@([^:]+):([0-9]+)/(.+)$ ]]; then
+  PG="PG:host=${BASH_REMATCH[3]} port=${BASH_REMATCH[4]} user=${BASH_REMATCH[1]} password=${BASH_REMATCH[2]} dbname=${BASH_REMATCH[5]}"
+else
+  echo "unexpected database URL" >&2; exit 1
+fi
 target/release/generate "$URL" "$WORK/files" "$SCALE" >&2
 
 echo "| dataset | file | features | Rummet s | Rummet features/s | Rummet peak RSS MB | ogr2ogr s | ogr2ogr features/s | ogr2ogr peak RSS MB | Rummet / ogr2ogr features/s |"
@@ -39,7 +45,7 @@ for ds in lamningar naturreservat nvdb_vagnat; do
     n=$(grep -o '"read":[0-9]*' <<<"$out" | cut -d: -f2)
     # ogr2ogr: same file, same database, reprojected to 3857 as Rummet stores it, with its
     # default spatial index.
-    out=$( { PG_USE_COPY=YES /usr/bin/time -f "TIME %e %M" ogr2ogr -f PostgreSQL "PG:$URL" "$src" \
+    out=$( { PG_USE_COPY=YES /usr/bin/time -f "TIME %e %M" ogr2ogr -f PostgreSQL "$PG" "$src" \
         -nln "ogr_${ds}" -overwrite -t_srs EPSG:3857 -nlt PROMOTE_TO_MULTI -lco GEOMETRY_NAME=geom; } 2>&1 )
     read -r o_s o_kb < <(grep '^TIME' <<<"$out" | awk '{print $2, $3}')
     awk -v ds="$ds" -v f="$file" -v n="$n" -v rs="$r_s" -v rk="$r_kb" -v os="$o_s" -v ok="$o_kb" 'BEGIN {
