@@ -220,3 +220,35 @@ async fn a_load_killed_halfway_leaves_the_old_version_serving_and_nothing_behind
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[tokio::test]
+async fn tables_no_dataset_version_uses_are_dropped_at_the_next_start() {
+    let db = TestDb::new().await;
+    db.client()
+        .await
+        .batch_execute("CREATE TABLE rummet_data.kommun_v999 (fid bigint)")
+        .await
+        .expect("stray table");
+    assert_eq!(tables(&db).await, 4);
+    let out = rummet(&db, &["datasets"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        tables(&db).await,
+        3,
+        "the stray table is gone, the serving ones stay"
+    );
+    let listing = String::from_utf8_lossy(&out.stdout);
+    for id in [
+        "naturreservat",
+        "nvdb_vagnat",
+        "lamningar",
+        "pipos_service",
+        "kommun",
+    ] {
+        assert!(listing.contains(id), "{listing}");
+    }
+}

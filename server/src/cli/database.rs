@@ -51,6 +51,7 @@ impl Database {
             .await
             .context("connecting to the database")?;
         db::migrate(&mut client).await?;
+        db::drop_orphans(&client).await?;
         Ok(())
     }
 

@@ -72,3 +72,32 @@ pub async fn migrate(client: &mut Client) -> Result<(), ClusterError> {
     tx.commit().await?;
     Ok(())
 }
+
+/// Drops tables in the data schema that no registry row points at. Loads are transactional,
+/// so none is left by a failed load; this covers tables left by hand or by an older version,
+/// at every start. A load in progress elsewhere is invisible here (its table is uncommitted).
+///
+/// # Errors
+/// When the database fails.
+pub async fn drop_orphans(client: &tokio_postgres::Client) -> Result<u64, ClusterError> {
+    let orphans: Vec<String> = client
+        .query(
+            "SELECT tablename FROM pg_tables WHERE schemaname = $1
+             AND tablename NOT IN (SELECT table_name FROM rummet.datasets)",
+            &[&rummet_core::DATA_SCHEMA],
+        )
+        .await?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    for table in &orphans {
+        let sql = format!(
+            "DROP TABLE IF EXISTS {}.{}",
+            rummet_core::escape_identifier(rummet_core::DATA_SCHEMA),
+            rummet_core::escape_identifier(table)
+        );
+        client.batch_execute(&sql).await?;
+        tracing::warn!(table, "dropped a table no dataset version uses");
+    }
+    Ok(orphans.len() as u64)
+}

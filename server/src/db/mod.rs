@@ -11,7 +11,7 @@ pub mod registry;
 pub use cluster::{CLUSTER_DB, CLUSTER_USER, ManagedCluster, Status};
 pub use error::ClusterError;
 pub use install::{Installation, find as find_postgres};
-pub use migrate::migrate;
+pub use migrate::{drop_orphans, migrate};
 pub use query_error::QueryError;
 /// Connection settings, re-exported so users of the library need not depend on tokio-postgres.
 pub use tokio_postgres::Config as PgConfig;
