@@ -13,6 +13,14 @@ use tokio_postgres::NoTls;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("RUST_LOG")
+                .unwrap_or_else(|_| "warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .with_timer(tracing_subscriber::fmt::time::uptime())
+        .init();
     let args: Vec<String> = std::env::args().collect();
     let [_, url, dataset, file] = args.as_slice() else {
         anyhow::bail!("usage: loadbench <postgres-url> <dataset> <file>");

@@ -48,6 +48,13 @@ pub(super) async fn build_version(
         GeometryKind::Point => ("", "", ""),
     };
     let cols = columns.join(", ");
+    // Staging is read in COPY order, which is fid order: no sort needed for stable tiles,
+    // which order by fid themselves.
+    let scols = columns
+        .iter()
+        .map(|c| format!("s.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
     let create = format!(
         "CREATE TABLE {qualified} (fid bigint NOT NULL, {defs}, geom geometry({kind}, {TILE_SRID}) NOT NULL{measure_def})",
         defs = defs.join(", "),
@@ -60,15 +67,17 @@ pub(super) async fn build_version(
         "INSERT INTO {qualified} (fid, {cols}, geom{measure_col}) \
          SELECT fid, {cols}, ST_Transform(g, {TILE_SRID}){measure_expr} FROM ( \
            SELECT fid, {cols}, ST_Multi(ST_CollectionExtract( \
-             CASE WHEN ST_IsValid(g0) THEN g0 ELSE ST_MakeValid(g0) END, $2)) AS g \
-           FROM (SELECT fid, {cols}, ST_GeomFromWKB(wkb, $1) AS g0 \
-                 FROM pg_temp.rummet_staging WHERE wkb IS NOT NULL) r) v \
-         WHERE g IS NOT NULL AND NOT ST_IsEmpty(g) ORDER BY fid"
+             CASE WHEN bad THEN ST_MakeValid(g0) ELSE g0 END, $2)) AS g \
+           FROM (SELECT s.fid, {scols}, ST_GeomFromWKB(s.wkb, $1) AS g0, i.fid IS NOT NULL AS bad \
+                 FROM pg_temp.rummet_staging s LEFT JOIN pg_temp.rummet_invalid i ON i.fid = s.fid \
+                 WHERE s.wkb IS NOT NULL) r) v \
+         WHERE g IS NOT NULL AND NOT ST_IsEmpty(g)"
     );
     let rows = tx
         .execute(&insert, &[&srid, &entry.geometry.collection_type()])
         .await
         .map_err(LoadError::db("transforming and repairing geometries"))?;
+    tracing::debug!(table, "rows inserted");
     let index = format!(
         "ALTER TABLE {qualified} ADD PRIMARY KEY (fid); \
          CREATE INDEX ON {qualified} USING gist (geom); \

@@ -97,13 +97,19 @@ pub async fn load(
 
     let total = reader.feature_count();
     let progress = |n| (options.progress)(n, total);
+    let step = Instant::now();
     let rows_read = stage::copy_features(&tx, entry, reader, &name, &progress).await?;
+    tracing::debug!(dataset = %entry.id, elapsed = ?step.elapsed(), rows_read, "staged");
     let rows_filtered = stage::apply_filter(&tx, entry).await?;
+    let step = Instant::now();
     let checked = stage::validate(&tx, entry, expected_srid).await?;
+    tracing::debug!(dataset = %entry.id, elapsed = ?step.elapsed(), "validated");
     let bounds = check_whole(entry, &name, rows_read - rows_filtered, &checked)?;
 
     let table = version_table(&entry.id, version);
+    let step = Instant::now();
     let rows_loaded = build::build_version(&tx, entry, &table, expected_srid).await?;
+    tracing::debug!(dataset = %entry.id, elapsed = ?step.elapsed(), rows_loaded, "built and indexed");
     let registration = build::Registration {
         source: &name,
         sha256: &sha256,

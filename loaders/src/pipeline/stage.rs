@@ -10,7 +10,7 @@ use tokio_postgres::Transaction;
 use tokio_postgres::binary_copy::BinaryCopyInWriter;
 
 use super::cell::{Cell, copy_type};
-use crate::catalog::CatalogEntry;
+use crate::catalog::{CatalogEntry, GeometryKind};
 use crate::read::{Feature, FeatureReader};
 use crate::{LoadError, Result};
 
@@ -112,6 +112,20 @@ pub(super) async fn validate(
     srid: i32,
 ) -> Result<Checked> {
     let dimension = entry.geometry.collection_type() - 1;
+    // One validity pass, remembered, so building the version repairs exactly these rows
+    // without testing every geometry again. Points cannot be invalid.
+    tx.batch_execute("CREATE TEMP TABLE rummet_invalid (fid bigint PRIMARY KEY) ON COMMIT DROP")
+        .await
+        .map_err(LoadError::db("validating the staged features"))?;
+    if entry.geometry != GeometryKind::Point {
+        tx.execute(
+            "INSERT INTO pg_temp.rummet_invalid SELECT fid FROM pg_temp.rummet_staging \
+             WHERE wkb IS NOT NULL AND NOT ST_IsValid(ST_GeomFromWKB(wkb, $1))",
+            &[&srid],
+        )
+        .await
+        .map_err(LoadError::db("validating the staged features"))?;
+    }
     let row = tx
         .query_one(include_str!("validate.sql"), &[&srid, &dimension])
         .await

@@ -1,19 +1,21 @@
 -- Checks the staged features as a whole before anything is built from them.
 -- $1: source SRID; $2: the dimension of the catalog's geometry family (0 point, 1 line, 2 polygon).
+-- Invalid geometries were listed in pg_temp.rummet_invalid just before, in one validity pass.
 WITH s AS (
     SELECT fid, ST_GeomFromWKB(wkb, $1) AS g FROM pg_temp.rummet_staging
 ), agg AS (
     SELECT
         count(*)::bigint AS total,
         count(*) FILTER (WHERE g IS NULL OR ST_IsEmpty(g))::bigint AS empty,
-        count(*) FILTER (WHERE NOT ST_IsValid(g))::bigint AS invalid,
-        coalesce((array_agg(fid ORDER BY fid) FILTER (WHERE NOT ST_IsValid(g)))[1:10], '{}') AS invalid_fids,
         min(fid) FILTER (WHERE ST_Dimension(g) <> $2) AS wrong_type_fid,
         (array_agg(GeometryType(g) ORDER BY fid) FILTER (WHERE ST_Dimension(g) <> $2))[1] AS wrong_type,
         ST_Extent(g) AS extent
     FROM s
 )
-SELECT total, empty, invalid, invalid_fids, wrong_type_fid, wrong_type,
+SELECT total, empty,
+    (SELECT count(*) FROM pg_temp.rummet_invalid)::bigint AS invalid,
+    coalesce((SELECT (array_agg(fid ORDER BY fid))[1:10] FROM pg_temp.rummet_invalid), '{}') AS invalid_fids,
+    wrong_type_fid, wrong_type,
     (SELECT ARRAY[ST_XMin(b), ST_YMin(b), ST_XMax(b), ST_YMax(b)]
        FROM ST_Transform(ST_SetSRID(extent::geometry, $1), 4326) AS b) AS bounds
 FROM agg
