@@ -22,6 +22,16 @@ fn rummet(db: &TestDb, args: &[&str]) -> std::process::Output {
         .expect("run rummet")
 }
 
+/// `rummet load <id> --file <path>`, which must succeed.
+fn load_file(db: &TestDb, id: &str, path: &std::path::Path) {
+    let out = rummet(db, &["load", id, "--file", &path.display().to_string()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 async fn version(db: &TestDb, id: &str) -> Option<i64> {
     db.client()
         .await
@@ -29,18 +39,6 @@ async fn version(db: &TestDb, id: &str) -> Option<i64> {
         .await
         .expect("registry")
         .map(|r| r.get(0))
-}
-
-async fn tables(db: &TestDb) -> i64 {
-    db.client()
-        .await
-        .query_one(
-            "SELECT count(*) FROM pg_tables WHERE schemaname = 'rummet_data'",
-            &[],
-        )
-        .await
-        .expect("count")
-        .get(0)
 }
 
 #[tokio::test]
@@ -57,7 +55,7 @@ async fn a_dry_run_validates_and_reports_but_changes_nothing() {
     assert_eq!(reports[0]["rows_loaded"], 290);
     assert_eq!(reports[0]["dry_run"], true);
     assert_eq!(version(&db, "kommun").await, before);
-    assert_eq!(tables(&db).await, 3);
+    assert_eq!(db.data_tables().await, 3);
 }
 
 #[tokio::test]
@@ -122,20 +120,7 @@ async fn a_load_killed_halfway_leaves_the_old_version_serving_and_nothing_behind
     std::fs::create_dir(&small).expect("dir");
     let entry = catalog::get(&DatasetId::parse("pipos_service").expect("id")).expect("entry");
     let good = fixtures::write(entry, &small);
-    let out = rummet(
-        &db,
-        &[
-            "load",
-            "pipos_service",
-            "--file",
-            &good.display().to_string(),
-        ],
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    load_file(&db, "pipos_service", &good);
     let serving = version(&db, "pipos_service").await;
 
     // Big enough that the load is still copying when it is killed.
@@ -199,26 +184,13 @@ async fn a_load_killed_halfway_leaves_the_old_version_serving_and_nothing_behind
         "the old version keeps serving"
     );
     assert_eq!(
-        tables(&db).await,
+        db.data_tables().await,
         4,
         "three demo datasets and pipos_service, nothing else"
     );
 
     // And the next load goes through.
-    let out = rummet(
-        &db,
-        &[
-            "load",
-            "pipos_service",
-            "--file",
-            &good.display().to_string(),
-        ],
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    load_file(&db, "pipos_service", &good);
 }
 
 #[tokio::test]
@@ -229,7 +201,7 @@ async fn tables_no_dataset_version_uses_are_dropped_at_the_next_start() {
         .batch_execute("CREATE TABLE rummet_data.kommun_v999 (fid bigint)")
         .await
         .expect("stray table");
-    assert_eq!(tables(&db).await, 4);
+    assert_eq!(db.data_tables().await, 4);
     let out = rummet(&db, &["datasets"]);
     assert!(
         out.status.success(),
@@ -237,7 +209,7 @@ async fn tables_no_dataset_version_uses_are_dropped_at_the_next_start() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert_eq!(
-        tables(&db).await,
+        db.data_tables().await,
         3,
         "the stray table is gone, the serving ones stay"
     );

@@ -23,18 +23,6 @@ async fn load(app: &TestApp, id: &str, input: Input) -> Result<pipeline::LoadRep
     pipeline::load(&mut client, entry, &input, pipeline::LoadOptions::default()).await
 }
 
-async fn table_count(app: &TestApp) -> i64 {
-    let client = app.db.client().await;
-    client
-        .query_one(
-            "SELECT count(*) FROM pg_tables WHERE schemaname = 'rummet_data'",
-            &[],
-        )
-        .await
-        .expect("count")
-        .get(0)
-}
-
 #[tokio::test]
 async fn a_reload_is_visible_at_once_through_a_running_servers_cache() {
     let app = TestApp::new().await;
@@ -72,7 +60,7 @@ async fn a_reload_is_visible_at_once_through_a_running_servers_cache() {
     // Same data, same bytes: the ETag survives a reload of identical data.
     assert_eq!(tile.header("etag"), again.header("etag"));
     // The replaced version's table is gone; one table per dataset remains.
-    assert_eq!(table_count(&app).await, 3);
+    assert_eq!(app.db.data_tables().await, 3);
     listener.abort();
 }
 
@@ -94,7 +82,7 @@ async fn a_truncated_file_fails_with_its_name_and_the_old_version_keeps_serving(
     let tile = app.get("/tiles/lan/4/8/4.mvt").await;
     assert_eq!(tile.status, StatusCode::OK);
     assert_eq!(
-        table_count(&app).await,
+        app.db.data_tables().await,
         3,
         "nothing of the failed load is left"
     );

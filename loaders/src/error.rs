@@ -86,6 +86,17 @@ pub enum LoadError {
 }
 
 impl LoadError {
+    /// A maker of [`LoadError::Format`] errors about `input` in `format`, for readers that
+    /// report many.
+    pub(crate) fn format(input: &str, format: &'static str) -> impl Fn(String) -> Self + use<> {
+        let input = input.to_owned();
+        move |message| Self::Format {
+            input: input.clone(),
+            format,
+            message,
+        }
+    }
+
     /// Wraps a database error with the pipeline step it happened in.
     pub(crate) fn db(step: &'static str) -> impl FnOnce(tokio_postgres::Error) -> Self {
         move |source| Self::Database { step, source }

@@ -150,6 +150,19 @@ impl TestDb {
         )
     }
 
+    /// How many dataset version tables the data schema holds.
+    pub async fn data_tables(&self) -> i64 {
+        self.client()
+            .await
+            .query_one(
+                "SELECT count(*) FROM pg_tables WHERE schemaname = 'rummet_data'",
+                &[],
+            )
+            .await
+            .expect("count")
+            .get(0)
+    }
+
     pub async fn client(&self) -> tokio_postgres::Client {
         connect(&shared_cluster().cluster, &self.name).await
     }

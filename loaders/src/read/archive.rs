@@ -27,11 +27,7 @@ pub(crate) fn local(
     format: &'static str,
 ) -> Result<Local> {
     let name = input.name();
-    let bad = |message: String| LoadError::Format {
-        input: name.clone(),
-        format,
-        message,
-    };
+    let bad = LoadError::format(&name, format);
     let is_zip = is_zip(input, &bad)?;
     let dir = tempfile::tempdir().map_err(|e| bad(format!("temporary directory: {e}")))?;
     if !is_zip {

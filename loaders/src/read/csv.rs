@@ -24,11 +24,7 @@ pub(super) struct CsvReader {
 impl CsvReader {
     pub(super) fn open(entry: &CatalogEntry, input: &Input) -> Result<Self> {
         let name = input.name();
-        let bad = |message: String| LoadError::Format {
-            input: name.clone(),
-            format: FORMAT,
-            message,
-        };
+        let bad = LoadError::format(&name, FORMAT);
         let local = archive::local(input, "csv", entry.source.member.as_deref(), FORMAT)?;
         let encoding = match &entry.source.encoding {
             Some(label) => encoding_rs::Encoding::for_label(label.as_bytes())
@@ -91,11 +87,7 @@ impl CsvReader {
     }
 
     fn run(&self, emit: &mut dyn FnMut(Result<Feature>) -> bool) -> Result<()> {
-        let bad = |message: String| LoadError::Format {
-            input: self.input.clone(),
-            format: FORMAT,
-            message,
-        };
+        let bad = LoadError::format(&self.input, FORMAT);
         let mut reader = Self::reader(&self.local, self.delimiter).map_err(&bad)?;
         for (i, record) in reader.byte_records().enumerate() {
             let number = i as u64 + 1;
@@ -169,8 +161,6 @@ impl FeatureReader for CsvReader {
     }
 
     fn read_all(self: Box<Self>, emit: &mut dyn FnMut(Result<Feature>) -> bool) {
-        if let Err(e) = self.run(emit) {
-            emit(Err(e));
-        }
+        super::finish(self.run(emit), emit);
     }
 }

@@ -61,11 +61,7 @@ impl GeoJsonReader {
     }
 
     fn run(&self, emit: &mut dyn FnMut(Result<Feature>) -> bool) -> Result<()> {
-        let bad = |message: String| LoadError::Format {
-            input: self.input.clone(),
-            format: FORMAT,
-            message,
-        };
+        let bad = LoadError::format(&self.input, FORMAT);
         let file = File::open(&self.local.path).map_err(|e| bad(e.to_string()))?;
         let mut number = 0u64;
         if self.ndjson {
@@ -254,8 +250,6 @@ impl FeatureReader for GeoJsonReader {
     }
 
     fn read_all(self: Box<Self>, emit: &mut dyn FnMut(Result<Feature>) -> bool) {
-        if let Err(e) = self.run(emit) {
-            emit(Err(e));
-        }
+        super::finish(self.run(emit), emit);
     }
 }

@@ -28,11 +28,7 @@ fn q(ident: &str) -> String {
 impl GeoPackageReader {
     pub(super) fn open(entry: &CatalogEntry, input: &Input) -> Result<Self> {
         let name = input.name();
-        let bad = |message: String| LoadError::Format {
-            input: name.clone(),
-            format: FORMAT,
-            message,
-        };
+        let bad = LoadError::format(&name, FORMAT);
         let local = archive::local(input, "gpkg", entry.source.member.as_deref(), FORMAT)?;
         let conn = Connection::open_with_flags(
             &local.path,
@@ -195,8 +191,6 @@ impl FeatureReader for GeoPackageReader {
     }
 
     fn read_all(self: Box<Self>, emit: &mut dyn FnMut(Result<Feature>) -> bool) {
-        if let Err(e) = self.run(emit) {
-            emit(Err(e));
-        }
+        super::finish(self.run(emit), emit);
     }
 }

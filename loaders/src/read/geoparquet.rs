@@ -26,11 +26,7 @@ pub(super) struct GeoParquetReader {
 impl GeoParquetReader {
     pub(super) fn open(entry: &CatalogEntry, input: &Input) -> Result<Self> {
         let name = input.name();
-        let format_err = |message: String| LoadError::Format {
-            input: name.clone(),
-            format: FORMAT,
-            message,
-        };
+        let format_err = LoadError::format(&name, FORMAT);
         let reader: Box<dyn FileReader> = match input {
             Input::File(path) => {
                 let file = std::fs::File::open(path).map_err(|source| LoadError::Io {

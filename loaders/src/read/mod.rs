@@ -58,6 +58,13 @@ pub trait FeatureReader: Send {
     fn read_all(self: Box<Self>, emit: &mut dyn FnMut(Result<Feature>) -> bool);
 }
 
+/// Ends a reader's stream: a read error becomes its last item.
+fn finish(result: Result<()>, emit: &mut dyn FnMut(Result<Feature>) -> bool) {
+    if let Err(e) = result {
+        emit(Err(e));
+    }
+}
+
 /// Opens `input` with the reader for the entry's published format.
 ///
 /// # Errors

@@ -137,11 +137,7 @@ impl ServiceReader {
     }
 
     fn fetch(agent: &ureq::Agent, url: &str) -> Result<Json> {
-        let bad = |message: String| LoadError::Format {
-            input: url.to_owned(),
-            format: FORMAT,
-            message,
-        };
+        let bad = LoadError::format(url, FORMAT);
         let response = agent
             .get(url)
             .header("Accept", "application/geo+json, application/json")
@@ -197,19 +193,13 @@ impl FeatureReader for ServiceReader {
     }
 
     fn read_all(self: Box<Self>, emit: &mut dyn FnMut(Result<Feature>) -> bool) {
-        if let Err(e) = self.run(emit) {
-            emit(Err(e));
-        }
+        super::finish(self.run(emit), emit);
     }
 }
 
 /// Downloads `url` into a temporary directory as `file_name`, streaming.
 pub(super) fn download(url: &str, file_name: &str) -> Result<(TempDir, PathBuf)> {
-    let bad = |message: String| LoadError::Format {
-        input: url.to_owned(),
-        format: "download",
-        message,
-    };
+    let bad = LoadError::format(url, "download");
     let dir = tempfile::tempdir().map_err(|e| bad(e.to_string()))?;
     let path = dir.path().join(file_name);
     let response = agent().get(url).call().map_err(|e| bad(e.to_string()))?;

@@ -46,11 +46,7 @@ fn encoding_for(label: &str) -> Option<&'static encoding_rs::Encoding> {
 impl ShapefileReader {
     pub(super) fn open(entry: &CatalogEntry, input: &Input) -> Result<Self> {
         let name = input.name();
-        let bad = |message: String| LoadError::Format {
-            input: name.clone(),
-            format: FORMAT,
-            message,
-        };
+        let bad = LoadError::format(&name, FORMAT);
         let local = archive::local(input, "shp", entry.source.member.as_deref(), FORMAT)?;
         let prj = sidecar(&local.path, "prj").ok_or_else(|| {
             bad(format!(
@@ -107,11 +103,7 @@ impl ShapefileReader {
     }
 
     fn run(&self, emit: &mut dyn FnMut(Result<Feature>) -> bool) -> Result<()> {
-        let bad = |message: String| LoadError::Format {
-            input: self.input.clone(),
-            format: FORMAT,
-            message,
-        };
+        let bad = LoadError::format(&self.input, FORMAT);
         let shapes = ShapeReader::from_path(&self.local.path).map_err(|e| bad(e.to_string()))?;
         let dbf = Self::dbf(&self.local.path, self.encoding).map_err(&bad)?;
         let mut reader = shapefile::Reader::new(shapes, dbf);
@@ -243,8 +235,6 @@ impl FeatureReader for ShapefileReader {
     }
 
     fn read_all(self: Box<Self>, emit: &mut dyn FnMut(Result<Feature>) -> bool) {
-        if let Err(e) = self.run(emit) {
-            emit(Err(e));
-        }
+        super::finish(self.run(emit), emit);
     }
 }
