@@ -124,6 +124,8 @@ async fn load_all(
         match result {
             Ok(report) if args.json => reports.push(report),
             Ok(report) => print_summary(&report),
+            // One dataset: its error is the one line `main` prints.
+            Err(e) if plan.len() == 1 => return Err(e.into()),
             Err(e) => {
                 eprintln!("error: {}: {e}", entry.id);
                 failed.push(entry.id.to_string());
