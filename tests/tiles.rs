@@ -194,3 +194,54 @@ async fn the_landing_page_lists_datasets_with_a_maplibre_preview() {
         "the real MapLibre GL JS bundle is served"
     );
 }
+
+fn gunzip(data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(data), &mut out).expect("gzip");
+    out
+}
+
+fn unbrotli(data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    brotli::BrotliDecompress(&mut &data[..], &mut out).expect("brotli");
+    out
+}
+
+#[tokio::test]
+async fn tiles_come_precompressed_in_the_encoding_the_client_prefers() {
+    let app = TestApp::new().await;
+    let plain = app.get("/tiles/kommun/5/17/9.mvt").await;
+    assert_eq!(plain.header("content-encoding"), None);
+    assert_eq!(plain.header("vary"), Some("Accept-Encoding"));
+    for (accept, coding, decode) in [
+        ("gzip", "gzip", gunzip as fn(&[u8]) -> Vec<u8>),
+        ("gzip, deflate, br", "br", unbrotli),
+        ("br;q=0, gzip", "gzip", gunzip),
+    ] {
+        let req = Request::get("/tiles/kommun/5/17/9.mvt")
+            .header("accept-encoding", accept)
+            .body(Body::empty())
+            .expect("request");
+        let reply = app.request(req).await;
+        assert_eq!(reply.status, StatusCode::OK);
+        assert_eq!(reply.header("content-encoding"), Some(coding), "{accept}");
+        assert_eq!(reply.header("vary"), Some("Accept-Encoding"));
+        assert!(reply.body.len() < plain.body.len(), "{coding} is smaller");
+        assert_eq!(
+            decode(&reply.body),
+            plain.body.to_vec(),
+            "{coding} decodes to the same tile"
+        );
+        assert_ne!(
+            reply.header("etag"),
+            plain.header("etag"),
+            "each encoding has its own tag"
+        );
+        let again = Request::get("/tiles/kommun/5/17/9.mvt")
+            .header("accept-encoding", accept)
+            .header("if-none-match", reply.header("etag").expect("etag"))
+            .body(Body::empty())
+            .expect("request");
+        assert_eq!(app.request(again).await.status, StatusCode::NOT_MODIFIED);
+    }
+}

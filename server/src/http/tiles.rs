@@ -10,7 +10,7 @@ use rummet_core::{DatasetId, TileCoord};
 use super::ApiError;
 use super::base_url::base_url;
 use crate::app::AppState;
-use crate::tiles::{TileError, tilejson};
+use crate::tiles::{Encoding, Tile, TileError, tilejson};
 
 const MVT: &str = "application/vnd.mapbox-vector-tile";
 
@@ -29,30 +29,53 @@ pub async fn tile(
     }
     let coord = TileCoord::parse(&z, &x, y).map_err(TileError::from)?;
     let tile = app.tiles.tile(&id, coord).await?;
-    let cache_control = HeaderValue::from_str(&app.config.tiles.cache_control)
+    Ok(tile_response(
+        &tile,
+        &headers,
+        &app.config.tiles.cache_control,
+    ))
+}
+
+/// The response for `tile`: 304 when `If-None-Match` names it, 204 when empty, else the body
+/// in the best encoding the client accepts, precompressed. `Vary: Accept-Encoding` always, so
+/// caches and CDNs keep the encodings apart.
+fn tile_response(tile: &Tile, headers: &HeaderMap, cache_control: &str) -> Response {
+    let encoding = Encoding::negotiate(
+        headers
+            .get(header::ACCEPT_ENCODING)
+            .and_then(|v| v.to_str().ok()),
+    );
+    let cache_control = HeaderValue::from_str(cache_control)
         .unwrap_or_else(|_| HeaderValue::from_static("no-cache"));
-    let etag =
-        HeaderValue::from_str(&tile.etag).unwrap_or_else(|_| HeaderValue::from_static("\"\""));
+    let etag = HeaderValue::from_str(&tile.etag(encoding))
+        .unwrap_or_else(|_| HeaderValue::from_static("\"\""));
     let matches = headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.split(',')
-                .any(|t| t.trim() == &*tile.etag || t.trim() == "*")
-        });
-    let common = [(header::ETAG, etag), (header::CACHE_CONTROL, cache_control)];
-    Ok(if matches {
-        (StatusCode::NOT_MODIFIED, common).into_response()
-    } else if tile.data.is_empty() {
-        (StatusCode::NO_CONTENT, common).into_response()
-    } else {
-        (
-            common,
-            [(header::CONTENT_TYPE, HeaderValue::from_static(MVT))],
-            tile.data,
-        )
-            .into_response()
-    })
+        .is_some_and(|v| tile.matches(v));
+    let common = [
+        (header::ETAG, etag),
+        (header::CACHE_CONTROL, cache_control),
+        (header::VARY, HeaderValue::from_static("Accept-Encoding")),
+    ];
+    if matches {
+        return (StatusCode::NOT_MODIFIED, common).into_response();
+    }
+    if tile.is_empty() {
+        return (StatusCode::NO_CONTENT, common).into_response();
+    }
+    let mut response = (
+        common,
+        [(header::CONTENT_TYPE, HeaderValue::from_static(MVT))],
+        tile.body(encoding),
+    )
+        .into_response();
+    if let Some(coding) = encoding.header() {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_ENCODING, HeaderValue::from_static(coding));
+    }
+    response
 }
 
 /// `TileJSON` 3.0 for `/tiles/{dataset}.json`.

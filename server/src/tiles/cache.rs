@@ -3,9 +3,10 @@
 
 use std::sync::Arc;
 
-use bytes::Bytes;
 use moka::future::Cache;
 use rummet_core::{DatasetId, TileCoord};
+
+use super::tile::Tile;
 
 /// Identifies one rendered tile of one dataset version.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -16,25 +17,6 @@ pub struct TileKey {
     pub version: i64,
     /// The tile.
     pub coord: TileCoord,
-}
-
-/// A rendered tile: MVT bytes (empty when no feature touches the tile) and a strong `ETag`
-/// derived from the bytes alone, so every replica gives the same tile the same tag.
-#[derive(Debug, Clone)]
-pub struct Tile {
-    /// Uncompressed MVT.
-    pub data: Bytes,
-    /// Quoted entity tag.
-    pub etag: Arc<str>,
-}
-
-impl Tile {
-    /// Wraps rendered bytes and computes their tag.
-    #[must_use]
-    pub fn new(data: Bytes) -> Self {
-        let etag = format!("\"{:016x}\"", xxhash_rust::xxh3::xxh3_64(&data)).into();
-        Self { data, etag }
-    }
 }
 
 /// The tile cache.
@@ -54,7 +36,7 @@ impl TileCache {
             Cache::builder()
                 .max_capacity(size_mb * 1024 * 1024)
                 .weigher(|_k: &TileKey, v: &Tile| {
-                    u32::try_from(v.data.len())
+                    u32::try_from(v.weight())
                         .unwrap_or(u32::MAX)
                         .saturating_add(ENTRY_OVERHEAD)
                 })

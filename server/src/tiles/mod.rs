@@ -5,9 +5,11 @@ mod cache;
 mod error;
 mod service;
 mod sql;
+mod tile;
 mod tilejson;
 
-pub use cache::{Tile, TileCache, TileKey};
+pub use cache::{TileCache, TileKey};
 pub use error::TileError;
 pub use service::TileService;
+pub use tile::{Encoding, Tile};
 pub use tilejson::tilejson;

@@ -9,8 +9,9 @@ use rummet_core::{DatasetId, TileCoord};
 use tokio_postgres::types::Type;
 
 use super::TileError;
-use super::cache::{Tile, TileCache, TileKey};
+use super::cache::{TileCache, TileKey};
 use super::sql::tile_query;
+use super::tile::Tile;
 use crate::datasets::{Dataset, Datasets};
 use crate::db::QueryError;
 
