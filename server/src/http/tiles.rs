@@ -22,18 +22,45 @@ pub async fn tile(
 ) -> Result<Response, ApiError> {
     let Path((dataset, z, x, file)) =
         path.map_err(|e| ApiError::bad_request("invalid_path", e.body_text()))?;
-    let id = DatasetId::parse(&dataset).map_err(TileError::from)?;
+    let ids = parse_layers(&dataset)?;
     let (y, ext) = file.rsplit_once('.').unwrap_or((&file, ""));
     if !matches!(ext, "mvt" | "pbf") {
         return Err(TileError::Format(ext.chars().take(16).collect()).into());
     }
     let coord = TileCoord::parse(&z, &x, y).map_err(TileError::from)?;
-    let tile = app.tiles.tile(&id, coord).await?;
+    let tile = app.tiles.composite(&ids, coord).await?;
     Ok(tile_response(
         &tile,
         &headers,
         &app.config.tiles.cache_control,
     ))
+}
+
+/// Most datasets one composite tile may combine.
+const MAX_LAYERS: usize = 16;
+
+/// `kommun` or `kommun,lan,fa`: one dataset, or several as layers of one tile.
+fn parse_layers(segment: &str) -> Result<Vec<DatasetId>, TileError> {
+    let ids = segment
+        .split(',')
+        .map(DatasetId::parse)
+        .collect::<Result<Vec<_>, _>>()?;
+    if ids.len() > MAX_LAYERS {
+        return Err(TileError::Composite(format!(
+            "a composite tile combines at most {MAX_LAYERS} datasets"
+        )));
+    }
+    if let Some(twice) = ids
+        .iter()
+        .enumerate()
+        .find(|(i, id)| ids[..*i].contains(id))
+        .map(|(_, id)| id)
+    {
+        return Err(TileError::Composite(format!(
+            "dataset {twice} is named twice"
+        )));
+    }
+    Ok(ids)
 }
 
 /// The response for `tile`: 304 when `If-None-Match` names it, 204 when empty, else the body
@@ -91,10 +118,13 @@ pub async fn tilejson_doc(
             "use /tiles/{dataset}.json for TileJSON or /tiles/{dataset}/{z}/{x}/{y}.mvt for tiles",
         ));
     };
-    let id = DatasetId::parse(dataset).map_err(TileError::from)?;
-    let ds = app
-        .datasets
-        .get(&id)
-        .ok_or_else(|| TileError::UnknownDataset(id.to_string()))?;
-    Ok(Json(tilejson(&ds, &base_url(&app.config, &headers))).into_response())
+    let layers = parse_layers(dataset)?
+        .iter()
+        .map(|id| {
+            app.datasets
+                .get(id)
+                .ok_or_else(|| TileError::UnknownDataset(id.to_string()))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Json(tilejson(&layers, &base_url(&app.config, &headers))).into_response())
 }

@@ -8,13 +8,12 @@ use rummet_core::{DatasetId, TileCoord};
 
 use super::tile::Tile;
 
-/// Identifies one rendered tile of one dataset version.
+/// Identifies one rendered tile: the datasets in it (one, or several for a composite), each
+/// with its version when rendered, and the tile address.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct TileKey {
-    /// The dataset.
-    pub dataset: DatasetId,
-    /// Its version when rendered.
-    pub version: i64,
+    /// The datasets and their versions, in layer order.
+    pub layers: Arc<[(DatasetId, i64)]>,
     /// The tile.
     pub coord: TileCoord,
 }
@@ -70,7 +69,9 @@ impl TileCache {
     pub fn invalidate_dataset(&self, dataset: &DatasetId) {
         if let Some(cache) = &self.inner {
             let dataset = dataset.clone();
-            if let Err(e) = cache.invalidate_entries_if(move |k, _| k.dataset == dataset) {
+            if let Err(e) =
+                cache.invalidate_entries_if(move |k, _| k.layers.iter().any(|(d, _)| *d == dataset))
+            {
                 tracing::warn!("tile cache invalidation not possible: {e}");
             }
         }

@@ -5,7 +5,7 @@ use rummet_core::{InvalidDatasetId, InvalidTile};
 use crate::db::QueryError;
 
 /// Why a tile or `TileJSON` could not be served.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum TileError {
     /// The dataset id is malformed.
     #[error(transparent)]
@@ -16,6 +16,9 @@ pub enum TileError {
     /// The tile address is malformed or out of range.
     #[error(transparent)]
     InvalidTile(#[from] InvalidTile),
+    /// A composite names no dataset, too many, or one twice.
+    #[error("{0}")]
+    Composite(String),
     /// The file extension is not a served format.
     #[error("tile format {0:?} is not served: use .mvt or .pbf")]
     Format(String),

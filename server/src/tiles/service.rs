@@ -11,7 +11,7 @@ use tokio_postgres::types::Type;
 use super::TileError;
 use super::cache::{TileCache, TileKey};
 use super::sql::tile_query;
-use super::tile::Tile;
+use super::tile::{Encoding, Tile};
 use crate::datasets::{Dataset, Datasets};
 use crate::db::QueryError;
 
@@ -65,10 +65,43 @@ impl TileService {
         }
     }
 
+    /// The tile `coord` with one layer per dataset of `ids`, in that order: each layer comes
+    /// from its own cached tile, and the composite is cached (compressed) under all their
+    /// versions, so a reload of any of them replaces it.
+    ///
+    /// # Errors
+    /// As [`TileService::tile`], for any of the datasets.
+    pub async fn composite(&self, ids: &[DatasetId], coord: TileCoord) -> Result<Tile, TileError> {
+        if let [one] = ids {
+            return self.tile(one, coord).await;
+        }
+        let layers = ids
+            .iter()
+            .map(|id| {
+                self.datasets
+                    .get(id)
+                    .map(|d| (d.id.clone(), d.version))
+                    .ok_or_else(|| TileError::UnknownDataset(id.to_string()))
+            })
+            .collect::<Result<Arc<[_]>, _>>()?;
+        let key = TileKey { layers, coord };
+        let render = async {
+            // An MVT is a sequence of layers: concatenated tiles are one tile with all layers.
+            let mut body = bytes::BytesMut::new();
+            for id in ids {
+                body.extend_from_slice(&self.tile(id, coord).await?.body(Encoding::Identity));
+            }
+            Ok::<_, TileError>(Tile::new(body.freeze()))
+        };
+        self.cache
+            .get_or_render(key, render)
+            .await
+            .map_err(|e| (*e).clone())
+    }
+
     async fn cached(&self, ds: Arc<Dataset>, coord: TileCoord) -> Result<Tile, QueryError> {
         let key = TileKey {
-            dataset: ds.id.clone(),
-            version: ds.version,
+            layers: Arc::from([(ds.id.clone(), ds.version)]),
             coord,
         };
         self.cache

@@ -4,14 +4,17 @@ use serde_json::{Map, Value, json};
 
 use crate::datasets::Dataset;
 
-/// The `TileJSON` of `ds`, with tile URLs under `base` (scheme and host, no trailing slash).
+/// The `TileJSON` of one dataset, or of a composite of several (one vector layer each), with
+/// tile URLs under `base` (scheme and host, no trailing slash).
 #[must_use]
-pub fn tilejson(ds: &Dataset, base: &str) -> Value {
-    let fields: Map<String, Value> = ds
-        .fields
-        .iter()
-        .map(|f| (f.name.clone(), Value::String(field_type(&f.kind).into())))
-        .collect();
+pub fn tilejson(layers: &[std::sync::Arc<Dataset>], base: &str) -> Value {
+    let Some(first) = layers.first() else {
+        return Value::Null;
+    };
+    if layers.len() > 1 {
+        return composite(layers, base);
+    }
+    let ds = first;
     let center = match ds.bounds.as_slice() {
         [w, s, e, n] => json!([(w + e) / 2.0, (s + n) / 2.0, ds.minzoom.max(4)]),
         _ => Value::Null,
@@ -28,13 +31,55 @@ pub fn tilejson(ds: &Dataset, base: &str) -> Value {
         "maxzoom": ds.maxzoom,
         "bounds": ds.bounds,
         "center": center,
-        "vector_layers": [{
-            "id": ds.id,
-            "description": ds.title,
-            "minzoom": ds.minzoom,
-            "maxzoom": ds.maxzoom,
-            "fields": fields,
-        }],
+        "vector_layers": [vector_layer(ds)],
+    })
+}
+
+fn vector_layer(ds: &Dataset) -> Value {
+    let fields: Map<String, Value> = ds
+        .fields
+        .iter()
+        .map(|f| (f.name.clone(), Value::String(field_type(&f.kind).into())))
+        .collect();
+    json!({
+        "id": ds.id,
+        "description": ds.title,
+        "minzoom": ds.minzoom,
+        "maxzoom": ds.maxzoom,
+        "fields": fields,
+    })
+}
+
+/// Several datasets in one tile: the union of their bounds and zooms, every attribution.
+fn composite(layers: &[std::sync::Arc<Dataset>], base: &str) -> Value {
+    let ids: Vec<&str> = layers.iter().map(|d| d.id.as_str()).collect();
+    let mut attributions: Vec<&str> = layers.iter().map(|d| d.attribution.as_str()).collect();
+    attributions.dedup();
+    let bounds = layers.iter().filter(|d| d.bounds.len() == 4).fold(
+        [180.0f64, 90.0, -180.0, -90.0],
+        |b, d| {
+            [
+                b[0].min(d.bounds[0]),
+                b[1].min(d.bounds[1]),
+                b[2].max(d.bounds[2]),
+                b[3].max(d.bounds[3]),
+            ]
+        },
+    );
+    let minzoom = layers.iter().map(|d| d.minzoom).min().unwrap_or(0);
+    let maxzoom = layers.iter().map(|d| d.maxzoom).max().unwrap_or(14);
+    json!({
+        "tilejson": "3.0.0",
+        "name": layers.iter().map(|d| d.title.as_str()).collect::<Vec<_>>().join(", "),
+        "version": layers.iter().map(|d| d.version.to_string()).collect::<Vec<_>>().join(","),
+        "attribution": attributions.join(" | "),
+        "scheme": "xyz",
+        "tiles": [format!("{base}/tiles/{}/{{z}}/{{x}}/{{y}}.mvt", ids.join(","))],
+        "minzoom": minzoom,
+        "maxzoom": maxzoom,
+        "bounds": bounds,
+        "center": [(bounds[0] + bounds[2]) / 2.0, (bounds[1] + bounds[3]) / 2.0, minzoom.max(4)],
+        "vector_layers": layers.iter().map(|d| vector_layer(d)).collect::<Vec<_>>(),
     })
 }
 
