@@ -28,7 +28,7 @@ pub async fn tile(
         return Err(TileError::Format(ext.chars().take(16).collect()).into());
     }
     let coord = TileCoord::parse(&z, &x, y).map_err(TileError::from)?;
-    let tile = app.tiles.composite(&ids, coord).await?;
+    let tile = Box::pin(app.tiles.composite(&ids, coord)).await?;
     Ok(tile_response(
         &tile,
         &headers,

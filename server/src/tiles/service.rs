@@ -89,7 +89,12 @@ impl TileService {
             // An MVT is a sequence of layers: concatenated tiles are one tile with all layers.
             let mut body = bytes::BytesMut::new();
             for id in ids {
-                body.extend_from_slice(&self.tile(id, coord).await?.body(Encoding::Identity));
+                // Boxed: each layer's cached lookup is a large future of its own.
+                body.extend_from_slice(
+                    &Box::pin(self.tile(id, coord))
+                        .await?
+                        .body(Encoding::Identity),
+                );
             }
             Ok::<_, TileError>(Tile::new(body.freeze()))
         };

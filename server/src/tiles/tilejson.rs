@@ -78,7 +78,7 @@ fn composite(layers: &[std::sync::Arc<Dataset>], base: &str) -> Value {
         "minzoom": minzoom,
         "maxzoom": maxzoom,
         "bounds": bounds,
-        "center": [(bounds[0] + bounds[2]) / 2.0, (bounds[1] + bounds[3]) / 2.0, minzoom.max(4)],
+        "center": [f64::midpoint(bounds[0], bounds[2]), f64::midpoint(bounds[1], bounds[3]), minzoom.max(4)],
         "vector_layers": layers.iter().map(|d| vector_layer(d)).collect::<Vec<_>>(),
     })
 }
