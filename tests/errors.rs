@@ -116,3 +116,21 @@ async fn an_unreachable_database_is_503_with_retry_after_and_health_stays_up() {
         StatusCode::OK
     );
 }
+
+#[tokio::test]
+async fn a_query_past_the_statement_timeout_is_503_not_a_hung_request() {
+    let mut config = rummet::config::Config::default();
+    config.db.statement_timeout_ms = 1;
+    config.cache.size_mb = 0;
+    let app = TestApp::with_config(config).await;
+    // The whole country's kommuner in one z3 tile takes far longer than 1 ms to render.
+    let started = std::time::Instant::now();
+    let reply = app.get("/tiles/kommun/3/4/2.mvt").await;
+    assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(reply.json()["error"], "timeout");
+    assert_eq!(reply.header("retry-after"), Some("5"));
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "answered at once"
+    );
+}
