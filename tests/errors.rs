@@ -134,3 +134,65 @@ async fn a_query_past_the_statement_timeout_is_503_not_a_hung_request() {
         "answered at once"
     );
 }
+
+#[tokio::test]
+async fn a_tile_query_is_cancelled_when_its_client_goes_away() {
+    let mut config = rummet::config::Config::default();
+    config.cache.size_mb = 0;
+    let app = TestApp::with_config(config).await;
+    let client = app.db.client().await;
+    // A dataset whose "table" takes five seconds to read.
+    let kommun: String = client
+        .query_one(
+            "SELECT table_name FROM rummet.datasets WHERE id = 'kommun'",
+            &[],
+        )
+        .await
+        .expect("kommun")
+        .get(0);
+    client
+        .batch_execute(&format!(
+            "CREATE VIEW rummet_data.slow_v1 AS
+               SELECT k.* FROM rummet_data.\"{kommun}\" k, LATERAL (SELECT pg_sleep(5)) s;
+             CREATE TEMP TABLE slow AS SELECT * FROM rummet.datasets WHERE id = 'kommun';
+             UPDATE slow SET id = 'slow', table_name = 'slow_v1';
+             INSERT INTO rummet.datasets SELECT * FROM slow;"
+        ))
+        .await
+        .expect("slow dataset");
+    let id = rummet_core::DatasetId::parse("slow").expect("id");
+    app.state
+        .datasets
+        .reload(&app.state.pool, &id)
+        .await
+        .expect("registry");
+
+    let gone = tokio::time::timeout(
+        std::time::Duration::from_millis(500),
+        app.get("/tiles/slow/5/17/9.mvt"),
+    )
+    .await;
+    assert!(
+        gone.is_err(),
+        "the request was still running when its client left"
+    );
+    let started = std::time::Instant::now();
+    loop {
+        let running: i64 = client
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query LIKE '%ST_AsMVT%' AND pid <> pg_backend_pid()",
+                &[],
+            )
+            .await
+            .expect("activity")
+            .get(0);
+        if running == 0 {
+            break;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(3),
+            "the abandoned query kept running"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}

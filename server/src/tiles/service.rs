@@ -129,9 +129,34 @@ async fn render(pool: &Pool, ds: &Dataset, coord: TileCoord) -> Result<Tile, Que
         i32::try_from(coord.x).unwrap_or(i32::MAX),
         i32::try_from(coord.y).unwrap_or(i32::MAX),
     );
+    let guard = CancelOnDrop(Some(client.cancel_token()));
     let row = client
         .query_one(&stmt, &[&i32::from(coord.z), &x, &y, &ds.id.as_str()])
         .await?;
+    guard.disarm();
     let data: Option<Vec<u8>> = row.get(0);
     Ok(Tile::new(Bytes::from(data.unwrap_or_default())))
+}
+
+/// Cancels the query on the server when the render is dropped before it finishes (the
+/// client went away and no other request waits for the tile): PostgreSQL stops working on a
+/// tile nobody will read, instead of holding a connection until the statement timeout.
+struct CancelOnDrop(Option<tokio_postgres::CancelToken>);
+
+impl CancelOnDrop {
+    fn disarm(mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        if let (Some(token), Ok(runtime)) = (self.0.take(), tokio::runtime::Handle::try_current()) {
+            runtime.spawn(async move {
+                if let Err(e) = token.cancel_query(tokio_postgres::NoTls).await {
+                    tracing::debug!("cancelling an abandoned tile query: {e}");
+                }
+            });
+        }
+    }
 }
