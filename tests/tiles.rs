@@ -317,3 +317,20 @@ async fn a_reload_of_one_dataset_replaces_the_composites_that_hold_it() {
     assert_eq!(decode(&after.body).len(), 2);
     listener.abort();
 }
+
+#[tokio::test]
+async fn a_dataset_may_set_its_own_cache_control_and_composites_use_the_default() {
+    let app = TestApp::new().await;
+    assert_eq!(
+        app.get("/tiles/kommun/5/17/9.mvt")
+            .await
+            .header("cache-control"),
+        Some("public, max-age=86400")
+    );
+    assert_eq!(
+        app.get("/tiles/lan,kommun/5/17/9.mvt")
+            .await
+            .header("cache-control"),
+        Some("public, max-age=300")
+    );
+}

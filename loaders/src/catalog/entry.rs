@@ -37,6 +37,10 @@ pub struct CatalogEntry {
     /// Rows to keep, e.g. only decisions in force.
     #[serde(default)]
     pub filter: Option<Filter>,
+    /// `Cache-Control` for this dataset's tiles, when it should differ from the server's
+    /// default (boundaries that change yearly can be cached for a day).
+    #[serde(default)]
+    pub cache_control: Option<String>,
     /// Source field to column mapping, in column order.
     pub fields: Vec<Field>,
 }

@@ -52,6 +52,9 @@ pub struct Dataset {
     pub maxzoom: i16,
     /// Attribute columns, in order.
     pub fields: Vec<FieldInfo>,
+    /// `Cache-Control` for its tiles from the catalog, if it sets one.
+    #[serde(skip)]
+    pub cache_control: Option<String>,
 }
 
 /// One attribute column.
@@ -69,7 +72,8 @@ pub struct FieldInfo {
 const SELECT: &str = "SELECT id, title, title_en, agency, description, licence, attribution, role, \
     geometry_type, source, sha256, version, table_name, \
     to_char(loaded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS loaded_at, \
-    rows_read, rows_loaded, rows_repaired, rows_rejected, bounds, minzoom, maxzoom, fields \
+    rows_read, rows_loaded, rows_repaired, rows_rejected, bounds, minzoom, maxzoom, fields, \
+    catalog->>'cache_control' AS cache_control \
     FROM rummet.datasets";
 
 fn from_row(row: &Row) -> Option<Dataset> {
@@ -102,6 +106,7 @@ fn from_row(row: &Row) -> Option<Dataset> {
         minzoom: row.get("minzoom"),
         maxzoom: row.get("maxzoom"),
         fields: serde_json::from_value(fields).unwrap_or_default(),
+        cache_control: row.get("cache_control"),
     })
 }
 

@@ -29,11 +29,13 @@ pub async fn tile(
     }
     let coord = TileCoord::parse(&z, &x, y).map_err(TileError::from)?;
     let tile = Box::pin(app.tiles.composite(&ids, coord)).await?;
-    Ok(tile_response(
-        &tile,
-        &headers,
-        &app.config.tiles.cache_control,
-    ))
+    // A single dataset may set its own; a composite uses the server's default.
+    let own = match ids.as_slice() {
+        [one] => app.datasets.get(one).and_then(|d| d.cache_control.clone()),
+        _ => None,
+    };
+    let cache_control = own.as_deref().unwrap_or(&app.config.tiles.cache_control);
+    Ok(tile_response(&tile, &headers, cache_control))
 }
 
 /// Most datasets one composite tile may combine.
