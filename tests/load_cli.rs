@@ -62,7 +62,14 @@ async fn a_dry_run_validates_and_reports_but_changes_nothing() {
 async fn load_all_picks_the_catalog_files_in_a_directory_and_reports_each() {
     let db = TestDb::new().await;
     let dir = tempfile::tempdir().expect("tmp");
-    for id in ["naturreservat", "lamningar", "pipos_service"] {
+    // RAÄ's national file holds the point, line and polygon layers side by side.
+    for id in [
+        "naturreservat",
+        "lamningar",
+        "lamningar_linje",
+        "lamningar_yta",
+        "pipos_service",
+    ] {
         let entry = catalog::get(&DatasetId::parse(id).expect("id")).expect("entry");
         fixtures::write(entry, dir.path());
     }
@@ -77,7 +84,13 @@ async fn load_all_picks_the_catalog_files_in_a_directory_and_reports_each() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    for id in ["naturreservat", "lamningar", "pipos_service"] {
+    for id in [
+        "naturreservat",
+        "lamningar",
+        "lamningar_linje",
+        "lamningar_yta",
+        "pipos_service",
+    ] {
         assert!(stdout.contains(&format!("loaded {id} version")), "{stdout}");
         assert!(version(&db, id).await.is_some(), "{id} is registered");
     }
