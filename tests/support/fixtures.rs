@@ -227,14 +227,39 @@ fn gpkg_metadata(db: &rusqlite::Connection, srid: i32) {
     .expect("srs");
 }
 
-/// A zipped Shapefile with `.prj`, and a `.cpg` naming `encoding` (none when empty).
+/// A zipped Shapefile with `.prj`, and a `.cpg` naming `encoding` (none when empty). A
+/// dataset published as several files in one zip gets its features dealt out over them.
 pub fn shapefile(entry: &CatalogEntry, dir: &Path, cpg: &str) -> PathBuf {
+    let stems: Vec<String> = if entry.source.members.is_empty() {
+        vec![
+            entry
+                .source
+                .member
+                .clone()
+                .unwrap_or_else(|| entry.id.to_string()),
+        ]
+    } else {
+        entry.source.members.clone()
+    };
+    let mut files = Vec::new();
+    for (k, stem) in stems.iter().enumerate() {
+        let features: Vec<usize> = (0..FEATURES).filter(|i| i % stems.len() == k).collect();
+        files.extend(shapefile_parts(entry, dir, stem, cpg, &features));
+    }
+    let target = dir.join(&entry.source.file);
+    zip_files(&target, &files);
+    target
+}
+
+/// Writes `<stem>.shp` and its sidecars with the fixture features `features`.
+fn shapefile_parts(
+    entry: &CatalogEntry,
+    dir: &Path,
+    stem: &str,
+    cpg: &str,
+    features: &[usize],
+) -> Vec<PathBuf> {
     use shapefile::dbase::{FieldName, FieldValue, Record, TableWriterBuilder};
-    let stem = entry
-        .source
-        .member
-        .clone()
-        .unwrap_or_else(|| entry.id.to_string());
     let shp = dir.join(format!("{stem}.shp"));
     let encoding: &'static encoding_rs::Encoding = if cpg == "1252" {
         encoding_rs::WINDOWS_1252
@@ -254,7 +279,7 @@ pub fn shapefile(entry: &CatalogEntry, dir: &Path, cpg: &str) -> PathBuf {
         };
     }
     let mut writer = shapefile::Writer::from_path(&shp, table).expect("shapefile writer");
-    for i in 0..FEATURES {
+    for &i in features {
         let mut record = Record::default();
         for f in &entry.fields {
             #[expect(clippy::cast_precision_loss, reason = "tiny index")]
@@ -294,9 +319,7 @@ pub fn shapefile(entry: &CatalogEntry, dir: &Path, cpg: &str) -> PathBuf {
         std::fs::write(shp.with_extension("cpg"), cpg).expect("cpg");
         files.push(shp.with_extension("cpg"));
     }
-    let target = dir.join(&entry.source.file);
-    zip_files(&target, &files);
-    target
+    files
 }
 
 fn csv(entry: &CatalogEntry, dir: &Path) -> PathBuf {

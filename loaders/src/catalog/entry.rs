@@ -105,6 +105,10 @@ pub struct Source {
     /// The file inside a zip holding several of the format (stem, without extension).
     #[serde(default)]
     pub member: Option<String>,
+    /// Several files inside one zip that together make the dataset, read one after the
+    /// other (e.g. Natura 2000 SCI: the alvar files per län and the national rest).
+    #[serde(default)]
+    pub members: Vec<String>,
     /// Text encoding where the format does not say (CSV; DBF without `.cpg`), e.g.
     /// `windows-1252`; UTF-8 when absent.
     #[serde(default)]
@@ -268,6 +272,9 @@ impl CatalogEntry {
             return Err(format!(
                 "{file}: a CSV source needs its `x` and `y` columns"
             ));
+        }
+        if entry.source.member.is_some() && !entry.source.members.is_empty() {
+            return Err(format!("{file}: give `member` or `members`, not both"));
         }
         if (entry.role == Role::Division) != entry.division.is_some() {
             return Err(format!(

@@ -3,6 +3,7 @@
 //! so memory stays bounded whatever the file size.
 
 mod archive;
+mod chain;
 mod csv;
 mod geojson;
 mod geopackage;
@@ -77,6 +78,9 @@ pub fn open(entry: &CatalogEntry, input: &Input) -> Result<Box<dyn FeatureReader
         let (dir, path) = service::download(url, &entry.source.file)?;
         let inner = open(entry, &Input::File(path))?;
         return Ok(Box::new(service::Downloaded { inner, _dir: dir }));
+    }
+    if !entry.source.members.is_empty() {
+        return chain::Chain::open(entry, input).map(|c| Box::new(c) as Box<dyn FeatureReader>);
     }
     Ok(match entry.source.format {
         SourceFormat::GeoParquet => Box::new(geoparquet::GeoParquetReader::open(entry, input)?),
