@@ -369,3 +369,41 @@ async fn a_renamed_required_field_is_refused_naming_it_and_what_the_file_has() {
         "{message}"
     );
 }
+
+#[tokio::test]
+async fn features_too_small_to_see_are_left_out_of_low_zoom_tiles_but_not_high_ones() {
+    let app = TestApp::new().await;
+    let dir = tempfile::tempdir().expect("tmp");
+    let square = |lon: f64, lat: f64, d: f64| json!({"type": "Polygon", "coordinates": [[[lon, lat], [lon, lat + d], [lon + d, lat + d], [lon + d, lat], [lon, lat]]]});
+    let path = write_geojson(
+        dir.path(),
+        &json!([
+            {"type": "Feature", "properties": {"NAMN": "Stort"}, "geometry": square(14.0, 57.5, 0.3)},
+            {"type": "Feature", "properties": {"NAMN": "Litet"}, "geometry": square(14.32, 57.82, 0.0002)},
+        ]),
+    );
+    load(&app, entry("riksintresse_vindbruk"), &path)
+        .await
+        .expect("loads");
+    let names = |z: u8| {
+        let coord = TileCoord::containing(z, 14.3201, 57.8201);
+        let app = &app;
+        async move {
+            let reply = app
+                .get(&format!("/tiles/riksintresse_vindbruk/{coord}.mvt"))
+                .await;
+            decode(&reply.body)[0]
+                .features
+                .iter()
+                .filter_map(|f| f.get("namn").cloned())
+                .collect::<Vec<_>>()
+        }
+    };
+    // The small square is 22 × 42 m in Web Mercator at 57.8° N, about 930 m²: 2 px² at zoom
+    // 11.8 (78,271.5 m a pixel at zoom 0, halving each zoom), so it first shows at zoom 12.
+    assert_eq!(names(6).await, ["Stort"]);
+    assert_eq!(names(11).await, ["Stort"]);
+    let mut at12 = names(12).await;
+    at12.sort();
+    assert_eq!(at12, ["Litet", "Stort"]);
+}

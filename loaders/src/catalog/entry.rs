@@ -247,7 +247,10 @@ impl CatalogEntry {
         for f in &entry.fields {
             rummet_core::DatasetId::parse(&f.column)
                 .map_err(|_| format!("{file}: column {:?} must be a-z, 0-9, _", f.column))?;
-            if matches!(f.column.as_str(), "fid" | "geom" | "area_m2" | "length_m") {
+            if matches!(
+                f.column.as_str(),
+                "fid" | "geom" | "minzoom" | "area_m2" | "length_m"
+            ) {
                 return Err(format!("{file}: column {:?} is reserved", f.column));
             }
         }

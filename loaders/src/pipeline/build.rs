@@ -4,11 +4,36 @@ use rummet_core::{DATA_SCHEMA, escape_identifier};
 use serde_json::json;
 use tokio_postgres::Transaction;
 
-use crate::catalog::{CatalogEntry, GeometryKind};
+use crate::catalog::{CatalogEntry, GeometryKind, Role};
 use crate::{LoadError, Result};
 
 /// Web Mercator, the CRS tiles are cut in.
 const TILE_SRID: i32 = 3857;
+/// Web Mercator metres per screen pixel at zoom 0 with 512-pixel tiles, as MapLibre draws
+/// them: the equator's length over 512.
+const METRES_PER_PIXEL_Z0: f64 = 40_075_016.685_578_49 / 512.0;
+/// Smallest size a thematic feature is drawn at: 2 px² for an area, 2 px for a line. Below
+/// it a feature is a speck nobody can see or click, and only bloats low-zoom tiles.
+const MIN_PIXELS: f64 = 2.0;
+
+/// SQL for the lowest zoom a feature of `g3857` is served at: where it is first at least
+/// [`MIN_PIXELS`] on screen, between the dataset's zoom range (`$3`, `$4`). Divisions are
+/// never thinned: a dropped kommun would be a hole in the map.
+fn minzoom_expr(entry: &CatalogEntry) -> String {
+    let size = match (entry.role, entry.geometry) {
+        // Both parameters appear so every variant of the statement takes the same four.
+        (Role::Division, _) | (_, GeometryKind::Point) => {
+            return "least($3::int, $4::int)::smallint".into();
+        }
+        (_, GeometryKind::Polygon) => {
+            format!("sqrt({MIN_PIXELS} / greatest(ST_Area(g3857), 1e-6))")
+        }
+        (_, GeometryKind::Line) => format!("{MIN_PIXELS} / greatest(ST_Length(g3857), 1e-6)"),
+    };
+    format!(
+        "greatest($3::int, least($4::int, ceil(ln({METRES_PER_PIXEL_Z0} * {size}) / ln(2.0))))::smallint"
+    )
+}
 
 /// Creates the version table: repaired geometry in 3857 for tiles, the measure computed in
 /// SWEREF 99 TM (EPSG:3006) so areas and lengths are metric and true, rows ordered by the
@@ -56,25 +81,36 @@ pub(super) async fn build_version(
         .collect::<Vec<_>>()
         .join(", ");
     let create = format!(
-        "CREATE TABLE {qualified} (fid bigint NOT NULL, {defs}, geom geometry({kind}, {TILE_SRID}) NOT NULL{measure_def})",
+        "CREATE TABLE {qualified} (fid bigint NOT NULL, {defs}, geom geometry({kind}, {TILE_SRID}) NOT NULL, \
+         minzoom smallint NOT NULL{measure_def})",
         defs = defs.join(", "),
         kind = entry.geometry.postgis_type(),
     );
     tx.batch_execute(&create)
         .await
         .map_err(LoadError::db("creating the version table"))?;
+    let minzoom = minzoom_expr(entry);
     let insert = format!(
-        "INSERT INTO {qualified} (fid, {cols}, geom{measure_col}) \
-         SELECT fid, {cols}, ST_Transform(g, {TILE_SRID}){measure_expr} FROM ( \
+        "INSERT INTO {qualified} (fid, {cols}, geom, minzoom{measure_col}) \
+         SELECT fid, {cols}, g3857, {minzoom}{measure_expr} FROM ( \
+         SELECT fid, {cols}, g, ST_Transform(g, {TILE_SRID}) AS g3857 FROM ( \
            SELECT fid, {cols}, ST_Multi(ST_CollectionExtract( \
              CASE WHEN bad THEN ST_MakeValid(g0) ELSE g0 END, $2)) AS g \
            FROM (SELECT s.fid, {scols}, ST_GeomFromWKB(s.wkb, $1) AS g0, i.fid IS NOT NULL AS bad \
                  FROM pg_temp.rummet_staging s LEFT JOIN pg_temp.rummet_invalid i ON i.fid = s.fid \
                  WHERE s.wkb IS NOT NULL) r) v \
-         WHERE g IS NOT NULL AND NOT ST_IsEmpty(g)"
+         WHERE g IS NOT NULL AND NOT ST_IsEmpty(g)) w"
     );
     let rows = tx
-        .execute(&insert, &[&srid, &entry.geometry.collection_type()])
+        .execute(
+            &insert,
+            &[
+                &srid,
+                &entry.geometry.collection_type(),
+                &i32::from(entry.minzoom),
+                &i32::from(entry.maxzoom),
+            ],
+        )
         .await
         .map_err(LoadError::db("transforming and repairing geometries"))?;
     tracing::debug!(table, "rows inserted");

@@ -36,7 +36,7 @@ pub(super) async fn run(config: &Config, args: &DatasetsArgs) -> anyhow::Result<
         return Ok(());
     }
     println!(
-        "{:<16} {:<40} {:<16} {:<9} {:>8} {:>9}  loaded at",
+        "{:<22} {:<40} {:<18} {:<9} {:>8} {:>9}  loaded at",
         "id", "title", "agency", "role", "version", "features"
     );
     for (e, d) in rows {
@@ -50,7 +50,7 @@ pub(super) async fn run(config: &Config, args: &DatasetsArgs) -> anyhow::Result<
                 )
             });
         println!(
-            "{:<16} {:<40} {:<16} {:<9} {version:>8} {features:>9}  {at}",
+            "{:<22} {:<40} {:<18} {:<9} {version:>8} {features:>9}  {at}",
             e.id,
             e.title,
             e.agency,

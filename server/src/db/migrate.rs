@@ -22,6 +22,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "0002_rows_filtered.sql",
         sql: include_str!("migrations/0002_rows_filtered.sql"),
     },
+    Migration {
+        version: 3,
+        name: "0003_feature_minzoom.sql",
+        sql: include_str!("migrations/0003_feature_minzoom.sql"),
+    },
 ];
 
 /// Creates PostGIS if needed and applies every migration not applied yet.

@@ -31,7 +31,7 @@ pub fn tile_query(ds: &Dataset) -> String {
            SELECT fid{columns}, \
              ST_AsMVTGeom(geom, ST_TileEnvelope($1, $2, $3), {EXTENT}, {BUFFER}, true) AS geom \
            FROM {table} \
-           WHERE geom && ST_TileEnvelope($1, $2, $3, margin => {margin}) \
+           WHERE geom && ST_TileEnvelope($1, $2, $3, margin => {margin}) AND minzoom <= $1 \
          ) AS t WHERE t.geom IS NOT NULL"
     )
 }
