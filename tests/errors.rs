@@ -117,31 +117,10 @@ async fn an_unreachable_database_is_503_with_retry_after_and_health_stays_up() {
     );
 }
 
-#[tokio::test]
-async fn a_query_past_the_statement_timeout_is_503_not_a_hung_request() {
-    let mut config = rummet::config::Config::default();
-    config.db.statement_timeout_ms = 1;
-    config.cache.size_mb = 0;
-    let app = TestApp::with_config(config).await;
-    // The whole country's kommuner in one z3 tile takes far longer than 1 ms to render.
-    let started = std::time::Instant::now();
-    let reply = app.get("/tiles/kommun/3/4/2.mvt").await;
-    assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE);
-    assert_eq!(reply.json()["error"], "timeout");
-    assert_eq!(reply.header("retry-after"), Some("5"));
-    assert!(
-        started.elapsed() < std::time::Duration::from_secs(5),
-        "answered at once"
-    );
-}
-
-#[tokio::test]
-async fn a_tile_query_is_cancelled_when_its_client_goes_away() {
-    let mut config = rummet::config::Config::default();
-    config.cache.size_mb = 0;
-    let app = TestApp::with_config(config).await;
+/// Registers `slow`: the kommun table behind a view that sleeps five seconds per row, so a
+/// tile of it outlasts any timeout the tests set while every other query stays fast.
+async fn register_slow_dataset(app: &TestApp) -> tokio_postgres::Client {
     let client = app.db.client().await;
-    // A dataset whose "table" takes five seconds to read.
     let kommun: String = client
         .query_one(
             "SELECT table_name FROM rummet.datasets WHERE id = 'kommun'",
@@ -166,6 +145,35 @@ async fn a_tile_query_is_cancelled_when_its_client_goes_away() {
         .reload(&app.state.pool, &id)
         .await
         .expect("registry");
+    client
+}
+
+#[tokio::test]
+async fn a_query_past_the_statement_timeout_is_503_not_a_hung_request() {
+    let mut config = rummet::config::Config::default();
+    // Long enough for start-up and registry queries on a slow CI machine, far shorter than
+    // the slow dataset's five seconds.
+    config.db.statement_timeout_ms = 1_000;
+    config.cache.size_mb = 0;
+    let app = TestApp::with_config(config).await;
+    let _client = register_slow_dataset(&app).await;
+    let started = std::time::Instant::now();
+    let reply = app.get("/tiles/slow/5/17/9.mvt").await;
+    assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(reply.json()["error"], "timeout");
+    assert_eq!(reply.header("retry-after"), Some("5"));
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(4),
+        "answered at the timeout, not after the query"
+    );
+}
+
+#[tokio::test]
+async fn a_tile_query_is_cancelled_when_its_client_goes_away() {
+    let mut config = rummet::config::Config::default();
+    config.cache.size_mb = 0;
+    let app = TestApp::with_config(config).await;
+    let client = register_slow_dataset(&app).await;
 
     let gone = tokio::time::timeout(
         std::time::Duration::from_millis(500),
