@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use axum::http::StatusCode;
+use rummet::tiles::Seeder;
 use rummet_core::{DatasetId, TileCoord};
 use rummet_loaders::LoadError;
 use rummet_loaders::catalog::{self, CatalogEntry, FieldType, GeometryKind, SourceFormat};
@@ -43,7 +44,8 @@ fn fixture_dir(root: &Path, id: &str) -> PathBuf {
 }
 
 #[tokio::test]
-async fn every_catalog_dataset_loads_from_its_published_format_and_serves_its_mapped_fields() {
+async fn every_catalog_dataset_loads_from_its_published_format_and_serves_its_mapped_fields_in_tiles_under_500_kb()
+ {
     let app = TestApp::new().await;
     let tmp = tempfile::tempdir().expect("tmp");
     let coord = TileCoord::containing(8, LON0 + 0.02, LAT0);
@@ -104,6 +106,15 @@ async fn every_catalog_dataset_loads_from_its_published_format_and_serves_its_ma
             if !ok {
                 failures.push(format!("{id}: column {} has {values:?}", field.column));
             }
+        }
+        // Every tile of every zoom, rendered as the seeder does: none may pass 500 KB.
+        let ds = app.state.datasets.get(&entry.id).expect("loaded");
+        let seeded = Seeder::new(app.state.pool.clone(), 2)
+            .seed(&ds, 0..=14, &|_, _| {})
+            .await
+            .expect("seed");
+        if seeded.largest > 500 * 1024 || seeded.rendered < 15 {
+            failures.push(format!("{id}: seeding z0-14 gave {seeded:?}"));
         }
         if entry.geometry == GeometryKind::Polygon && entry.source.srid() == Ok(3006) {
             // 800 m squares, measured in SWEREF 99 TM at load.

@@ -179,6 +179,8 @@ fn every_command_has_help_that_says_what_it_does() {
         &["--help"][..],
         &["serve", "--help"],
         &["load", "--help"],
+        &["seed", "--help"],
+        &["export", "--help"],
         &["datasets", "--help"],
         &["db", "--help"],
         &["db", "start", "--help"],
@@ -191,6 +193,23 @@ fn every_command_has_help_that_says_what_it_does() {
             text.contains("Usage:") && text.lines().next().is_some_and(|l| l.len() > 10),
             "{args:?}: {text}"
         );
+    }
+}
+
+#[test]
+fn a_zoom_range_that_runs_backwards_or_past_24_is_refused_before_any_work() {
+    for (args, needle) in [
+        (&["seed", "kommun", "--zooms", "12-9"][..], "runs backwards"),
+        (&["export", "kommun", "--zooms", "0-25"], "from 0 to 24"),
+    ] {
+        let out = Command::new(BIN)
+            .args(args)
+            .args(["--data-dir", "/nonexistent"])
+            .output()
+            .expect("run");
+        assert!(!out.status.success(), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(needle), "{args:?}: {err}");
     }
 }
 

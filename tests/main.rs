@@ -11,5 +11,6 @@ mod demo;
 mod errors;
 mod load_cli;
 mod loads;
+mod prerendered;
 mod services;
 mod tiles;

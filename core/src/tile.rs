@@ -120,6 +120,40 @@ impl TileCoord {
     }
 }
 
+impl TileCoord {
+    /// The one tile of zoom 0.
+    pub const ROOT: Self = Self { z: 0, x: 0, y: 0 };
+
+    /// The four tiles of the next zoom that this tile splits into; none past [`MAX_ZOOM`].
+    #[must_use]
+    pub fn children(self) -> Vec<Self> {
+        if self.z >= MAX_ZOOM {
+            return Vec::new();
+        }
+        let (z, x, y) = (self.z + 1, self.x * 2, self.y * 2);
+        vec![
+            Self { z, x, y },
+            Self { z, x: x + 1, y },
+            Self { z, x, y: y + 1 },
+            Self {
+                z,
+                x: x + 1,
+                y: y + 1,
+            },
+        ]
+    }
+
+    /// Whether the tile overlaps the box `[west, south, east, north]` (degrees, WGS 84).
+    #[must_use]
+    pub fn overlaps(self, bounds: [f64; 4]) -> bool {
+        let [west, south, east, north] = bounds;
+        let low = Self::containing(self.z, west, south);
+        let high = Self::containing(self.z, east, north);
+        // y grows southwards: the north-east corner has the smaller y.
+        (low.x..=high.x).contains(&self.x) && (high.y..=low.y).contains(&self.y)
+    }
+}
+
 impl fmt::Display for TileCoord {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}/{}/{}", self.z, self.x, self.y)
@@ -128,6 +162,20 @@ impl fmt::Display for TileCoord {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_tile_splits_into_four_that_cover_it_and_stockholm_is_in_sweden() {
+        let parent = super::TileCoord { z: 5, x: 17, y: 9 };
+        let kids = parent.children();
+        assert_eq!(kids.len(), 4);
+        assert!(
+            kids.iter()
+                .all(|k| k.z == 6 && k.x / 2 == 17 && k.y / 2 == 9)
+        );
+        let sweden = [10.5, 55.3, 24.2, 69.1];
+        assert!(parent.overlaps(sweden));
+        assert!(!super::TileCoord { z: 5, x: 3, y: 9 }.overlaps(sweden));
+    }
+
     use super::*;
 
     #[test]

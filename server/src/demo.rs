@@ -39,3 +39,30 @@ pub async fn load_missing(pool: &Pool) -> anyhow::Result<Vec<LoadReport>> {
     }
     Ok(reports)
 }
+
+/// Pre-renders the kept zooms of the datasets just loaded, one tile at a time so requests
+/// served meanwhile keep the rest of the machine; a tile asked for first is rendered by its
+/// request as usual.
+pub async fn seed_in_background(pool: Pool, loaded: Vec<DatasetId>) {
+    let seeder = crate::tiles::Seeder::new(pool.clone(), 1);
+    for id in loaded {
+        let ds = match pool.get().await {
+            Ok(client) => registry::get(&**client, &id).await,
+            Err(e) => {
+                tracing::warn!(dataset = %id, "not pre-rendering tiles: {e}");
+                return;
+            }
+        };
+        let Ok(Some(ds)) = ds else { continue };
+        let ds = std::sync::Arc::new(ds);
+        match seeder.seed(&ds, 0..=ds.l2_maxzoom, &|_, _| {}).await {
+            Ok(r) => tracing::info!(
+                dataset = %id,
+                rendered = r.rendered,
+                largest_bytes = r.largest,
+                "demo tiles pre-rendered"
+            ),
+            Err(e) => tracing::warn!(dataset = %id, "pre-rendering stopped: {e}"),
+        }
+    }
+}

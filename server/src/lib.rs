@@ -10,6 +10,7 @@ pub mod config;
 pub mod datasets;
 pub mod db;
 pub mod demo;
+pub mod export;
 pub mod http;
 pub mod notify;
 pub mod tiles;

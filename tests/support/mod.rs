@@ -64,27 +64,42 @@ impl TestApp {
     }
 
     pub async fn get(&self, uri: &str) -> Reply {
-        self.request(
-            Request::get(uri)
-                .header("host", "rummet.test")
-                .body(Body::empty())
-                .expect("request"),
-        )
-        .await
+        get_with(&self.state, uri).await
     }
 
     pub async fn request(&self, req: Request<Body>) -> Reply {
-        let res = rummet::http::router(self.state.clone())
-            .oneshot(req)
-            .await
-            .expect("the router is infallible");
-        let status = res.status();
-        let headers = res.headers().clone();
-        let body = res.into_body().collect().await.expect("body").to_bytes();
-        Reply {
-            status,
-            headers,
-            body,
-        }
+        request_with(&self.state, req).await
+    }
+
+    /// A second server over the same database: its own pool, registry view and L1.
+    pub async fn another_server(&self) -> AppState {
+        Self::state_over(Config::default(), &self.db).await
+    }
+}
+
+/// GET `uri` from the server of `state`.
+pub async fn get_with(state: &AppState, uri: &str) -> Reply {
+    request_with(
+        state,
+        Request::get(uri)
+            .header("host", "rummet.test")
+            .body(Body::empty())
+            .expect("request"),
+    )
+    .await
+}
+
+async fn request_with(state: &AppState, req: Request<Body>) -> Reply {
+    let res = rummet::http::router(state.clone())
+        .oneshot(req)
+        .await
+        .expect("the router is infallible");
+    let status = res.status();
+    let headers = res.headers().clone();
+    let body = res.into_body().collect().await.expect("body").to_bytes();
+    Reply {
+        status,
+        headers,
+        body,
     }
 }

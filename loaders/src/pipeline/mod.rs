@@ -223,6 +223,13 @@ async fn swap_in(
             .await
             .map_err(LoadError::db("dropping the replaced version"))?;
     }
+    // Pre-rendered tiles of the replaced versions go with them, at the same commit.
+    tx.execute(
+        "DELETE FROM rummet.tiles WHERE dataset = $1",
+        &[&entry.id.as_str()],
+    )
+    .await
+    .map_err(LoadError::db("dropping the replaced version's tiles"))?;
     tx.execute(
         "SELECT pg_notify($1, $2)",
         &[&NOTIFY_CHANNEL, &entry.id.as_str()],

@@ -15,6 +15,7 @@ use super::database::Database;
 use crate::config::Config;
 
 #[derive(Debug, Args)]
+#[expect(clippy::struct_excessive_bools, reason = "each is a command-line flag")]
 pub(super) struct LoadArgs {
     /// Dataset id from the catalog (`rummet datasets` lists them).
     #[arg(required_unless_present = "all", conflicts_with = "all")]
@@ -35,6 +36,10 @@ pub(super) struct LoadArgs {
     /// Read, validate and build the new version, then roll back: nothing changes.
     #[arg(long)]
     dry_run: bool,
+    /// Do not pre-render the new version's tiles (zooms 0-10 by default) after loading;
+    /// they are then rendered on first request.
+    #[arg(long)]
+    no_seed: bool,
     /// Print the load reports as JSON instead of a progress bar and a summary.
     #[arg(long)]
     json: bool,
@@ -122,8 +127,17 @@ async fn load_all(
         let result = pipeline::load(&mut client, entry, input, options).await;
         bar.finish_and_clear();
         match result {
-            Ok(report) if args.json => reports.push(report),
-            Ok(report) => print_summary(&report),
+            Ok(report) => {
+                if !args.json {
+                    print_summary(&report);
+                }
+                if !(args.dry_run || args.no_seed) {
+                    seed_loaded(db, entry, args.json).await;
+                }
+                if args.json {
+                    reports.push(report);
+                }
+            }
             // One dataset: its error is the one line `main` prints.
             Err(e) if plan.len() == 1 => return Err(e.into()),
             Err(e) => {
@@ -146,6 +160,24 @@ async fn load_all(
             plan.len(),
             many.join(", ")
         ),
+    }
+}
+
+/// Pre-renders the new version's kept zooms. The load has succeeded whatever happens here:
+/// a failure is reported and its tiles render on first request instead.
+async fn seed_loaded(db: &Database, entry: &CatalogEntry, quiet: bool) {
+    let result = async {
+        let ds = super::seed::loaded(&db.pool, &entry.id).await?;
+        let zooms = 0..=ds.l2_maxzoom;
+        let report = super::seed::seed(&db.pool, &ds, zooms.clone(), quiet).await?;
+        if !quiet {
+            super::seed::print_report(&ds, &zooms, &report);
+        }
+        anyhow::Ok(())
+    }
+    .await;
+    if let Err(e) = result {
+        eprintln!("warning: {e:#}; tiles will be rendered on first request");
     }
 }
 

@@ -1,9 +1,12 @@
-//! The `rummet` command line: `serve`, `load`, `datasets` and `db start|stop|status|url`.
+//! The `rummet` command line: `serve`, `load`, `seed`, `export`, `datasets` and
+//! `db start|stop|status|url`.
 
 mod database;
 mod datasets;
 mod db;
+mod export;
 mod load;
+mod seed;
 mod serve;
 
 use std::path::PathBuf;
@@ -44,6 +47,12 @@ enum Command {
     Serve(serve::ServeArgs),
     /// Load a dataset from the catalog into a new version and swap it in atomically.
     Load(load::LoadArgs),
+    /// Pre-render a loaded dataset's tiles over a range of zooms into the database (L2),
+    /// shared by every server; `load` does zooms 0-10 by itself.
+    Seed(seed::SeedArgs),
+    /// Write a dataset's tiles (or several datasets', one layer each) to a PMTiles or
+    /// MBTiles file.
+    Export(export::ExportArgs),
     /// List the catalog and what is loaded.
     Datasets(datasets::DatasetsArgs),
     /// Manage the embedded PostgreSQL cluster.
@@ -87,6 +96,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(_) => serve::run(config).await,
         Command::Load(args) => load::run(&config, args).await,
+        Command::Seed(args) => seed::run(&config, args).await,
+        Command::Export(args) => export::run(&config, args).await,
         Command::Datasets(args) => datasets::run(&config, &args).await,
         Command::Db { action } => db::run(&config, action).await,
     }

@@ -11,6 +11,7 @@ use super::database::Database;
 use crate::app::{App, AppState};
 use crate::config::{Config, Overrides};
 use crate::{demo, http, notify};
+use rummet_core::DatasetId;
 
 #[derive(Debug, Args)]
 pub(super) struct ServeArgs {
@@ -60,9 +61,18 @@ async fn serve(
     db: &Database,
     mut stop: watch::Receiver<bool>,
 ) -> anyhow::Result<()> {
+    let mut seeding = None;
     if config.demo {
         tokio::select! {
-            loaded = demo::load_missing(&db.pool) => { loaded?; }
+            loaded = demo::load_missing(&db.pool) => {
+                let ids = loaded?
+                    .into_iter()
+                    .filter_map(|r| DatasetId::parse(&r.id).ok())
+                    .collect::<Vec<_>>();
+                if !ids.is_empty() {
+                    seeding = Some(ids);
+                }
+            }
             // Dropping the load rolls its transaction back: nothing half-loaded remains.
             _ = stop.wait_for(|s| *s) => return Ok(()),
         }
@@ -74,14 +84,24 @@ async fn serve(
     let listen_task = notify::spawn(app.clone());
     let addr = listener.local_addr()?;
     println!("rummet listening on http://{addr}");
-    let served = axum::serve(listener, http::router(AppState(app)))
-        .with_graceful_shutdown(async move {
+    // Pre-rendering runs beside the server in this task (its futures are not `Send` for
+    // spawning), and ends with it.
+    let pre_render = async {
+        if let Some(ids) = seeding {
+            demo::seed_in_background(db.pool.clone(), ids).await;
+        }
+        std::future::pending::<()>().await;
+    };
+    let serving =
+        axum::serve(listener, http::router(AppState(app))).with_graceful_shutdown(async move {
             let _ = stop.wait_for(|s| *s).await;
-        })
-        .await
-        .context("HTTP server");
+        });
+    let outcome = tokio::select! {
+        result = serving => result.context("HTTP server"),
+        () = pre_render => Ok(()),
+    };
     listen_task.abort();
-    served
+    outcome
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

@@ -27,6 +27,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "0003_feature_minzoom.sql",
         sql: include_str!("migrations/0003_feature_minzoom.sql"),
     },
+    Migration {
+        version: 4,
+        name: "0004_prerendered_tiles.sql",
+        sql: include_str!("migrations/0004_prerendered_tiles.sql"),
+    },
 ];
 
 /// Creates PostGIS if needed and applies every migration not applied yet.
@@ -103,6 +108,21 @@ pub async fn drop_orphans(client: &tokio_postgres::Client) -> Result<u64, Cluste
         );
         client.batch_execute(&sql).await?;
         tracing::warn!(table, "dropped a table no dataset version uses");
+    }
+    // L2 tiles of versions no longer serving: a load deletes its predecessor's, so these are
+    // only left by hand or by a server older than L2.
+    let stale = client
+        .execute(
+            "DELETE FROM rummet.tiles t WHERE NOT EXISTS (SELECT 1 FROM rummet.datasets d
+               WHERE d.id = t.dataset AND d.version = t.version)",
+            &[],
+        )
+        .await?;
+    if stale > 0 {
+        tracing::warn!(
+            tiles = stale,
+            "dropped pre-rendered tiles of replaced versions"
+        );
     }
     Ok(orphans.len() as u64)
 }

@@ -55,6 +55,9 @@ pub struct Dataset {
     /// `Cache-Control` for its tiles from the catalog, if it sets one.
     #[serde(skip)]
     pub cache_control: Option<String>,
+    /// Tiles up to this zoom are kept pre-rendered (L2).
+    #[serde(skip)]
+    pub l2_maxzoom: u8,
 }
 
 /// One attribute column.
@@ -72,7 +75,7 @@ pub struct FieldInfo {
 const SELECT: &str = "SELECT id, title, title_en, agency, description, licence, attribution, role, \
     geometry_type, source, sha256, version, table_name, \
     to_char(loaded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS loaded_at, \
-    rows_read, rows_loaded, rows_repaired, rows_rejected, bounds, minzoom, maxzoom, fields, \
+    rows_read, rows_loaded, rows_repaired, rows_rejected, bounds, minzoom, maxzoom, fields, l2_maxzoom, \
     catalog->>'cache_control' AS cache_control \
     FROM rummet.datasets";
 
@@ -107,6 +110,7 @@ fn from_row(row: &Row) -> Option<Dataset> {
         maxzoom: row.get("maxzoom"),
         fields: serde_json::from_value(fields).unwrap_or_default(),
         cache_control: row.get("cache_control"),
+        l2_maxzoom: u8::try_from(row.get::<_, i16>("l2_maxzoom")).unwrap_or(0),
     })
 }
 

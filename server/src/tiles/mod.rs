@@ -3,13 +3,18 @@
 
 mod cache;
 mod error;
+mod pyramid;
+mod seed;
 mod service;
 mod sql;
+mod store;
 mod tile;
 mod tilejson;
 
 pub use cache::{TileCache, TileKey};
 pub use error::TileError;
-pub use service::TileService;
+pub use pyramid::Pyramid;
+pub use seed::{SeedReport, Seeder};
+pub use service::{TileService, render};
 pub use tile::{Encoding, Tile};
-pub use tilejson::tilejson;
+pub use tilejson::{tilejson, vector_layers};

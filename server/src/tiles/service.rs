@@ -11,6 +11,7 @@ use tokio_postgres::types::Type;
 use super::TileError;
 use super::cache::{TileCache, TileKey};
 use super::sql::tile_query;
+use super::store;
 use super::tile::{Encoding, Tile};
 use crate::datasets::{Dataset, Datasets};
 use crate::db::QueryError;
@@ -116,8 +117,31 @@ impl TileService {
     }
 }
 
-async fn render(pool: &Pool, ds: &Dataset, coord: TileCoord) -> Result<Tile, QueryError> {
+/// The tile from L2 when its zoom is kept there, else rendered (L3) and, when kept, stored
+/// for every replica. No L1: for the cache's own misses, and for export.
+///
+/// # Errors
+/// When the database fails.
+pub async fn render(pool: &Pool, ds: &Dataset, coord: TileCoord) -> Result<Tile, QueryError> {
     let client = pool.get().await?;
+    let kept = coord.z <= ds.l2_maxzoom;
+    if kept && let Some(tile) = store::get(&client, ds, coord).await? {
+        return Ok(tile);
+    }
+    let tile = render_with(&client, ds, coord).await?;
+    if kept && let Err(e) = store::put(&client, ds, coord, &tile).await {
+        // The tile is good; only sharing it failed (a read-only replica, say).
+        tracing::warn!(dataset = %ds.id, %coord, "could not store a rendered tile: {e}");
+    }
+    Ok(tile)
+}
+
+/// Runs the dataset's `ST_AsMVT` query for `coord` on `client` and compresses the result.
+pub(super) async fn render_with(
+    client: &deadpool_postgres::Client,
+    ds: &Dataset,
+    coord: TileCoord,
+) -> Result<Tile, QueryError> {
     let stmt = client
         .prepare_typed_cached(
             &tile_query(ds),

@@ -35,3 +35,20 @@ pub fn tile_query(ds: &Dataset) -> String {
          ) AS t WHERE t.geom IS NOT NULL"
     )
 }
+
+/// The SQL telling whether any feature of `ds`, at any zoom, touches the tile `$1`/`$2`/`$3`:
+/// the pyramid walk probes children only under tiles that hold something.
+#[must_use]
+pub fn occupied_query(ds: &Dataset) -> String {
+    let table = format!(
+        "{}.{}",
+        escape_identifier(DATA_SCHEMA),
+        escape_identifier(&ds.table_name)
+    );
+    // ST_Intersects, not only `&&`: a large polygon's box covers much sea and land outside
+    // it, and every false hit would be probed again at each zoom below.
+    format!(
+        "SELECT EXISTS (SELECT 1 FROM {table} \
+           WHERE ST_Intersects(geom, ST_TileEnvelope($1, $2, $3)))"
+    )
+}

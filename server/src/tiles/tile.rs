@@ -104,6 +104,28 @@ impl Tile {
         }
     }
 
+    /// A tile as L2 keeps it: gzip and brotli bytes; the uncompressed bytes are unzipped
+    /// from the gzip (far cheaper than compressing again).
+    ///
+    /// # Errors
+    /// When `gzip` is not a valid gzip stream.
+    pub fn from_stored(gzip: Bytes, brotli: Bytes) -> std::io::Result<Self> {
+        let mut identity = Vec::with_capacity(gzip.len() * 4);
+        if !gzip.is_empty() {
+            std::io::Read::read_to_end(
+                &mut flate2::read::GzDecoder::new(&gzip[..]),
+                &mut identity,
+            )?;
+        }
+        let identity = Bytes::from(identity);
+        Ok(Self {
+            hash: xxhash_rust::xxh3::xxh3_64(&identity),
+            identity,
+            gzip,
+            brotli,
+        })
+    }
+
     /// Whether no feature touches the tile.
     #[must_use]
     pub fn is_empty(&self) -> bool {

@@ -35,6 +35,12 @@ pub fn tilejson(layers: &[std::sync::Arc<Dataset>], base: &str) -> Value {
     })
 }
 
+/// The `vector_layers` entries of `layers`, as `TileJSON` and archive metadata list them.
+#[must_use]
+pub fn vector_layers(layers: &[std::sync::Arc<Dataset>]) -> Value {
+    Value::Array(layers.iter().map(|d| vector_layer(d)).collect())
+}
+
 fn vector_layer(ds: &Dataset) -> Value {
     let fields: Map<String, Value> = ds
         .fields
