@@ -48,7 +48,10 @@ async fn every_catalog_dataset_loads_from_its_published_format_and_serves_its_ma
  {
     let app = TestApp::new().await;
     let tmp = tempfile::tempdir().expect("tmp");
-    let coord = TileCoord::containing(8, LON0 + 0.02, LAT0);
+    // Zoom 11: the fixtures (800 m squares 1 km apart) lie in one tile, and its thinning
+    // cells (306 m) are smaller than their spacing, so every feature is drawn.
+    let coord_for =
+        |e: &CatalogEntry| TileCoord::containing(11.clamp(e.minzoom, e.maxzoom), LON0 + 0.02, LAT0);
     let mut failures = Vec::new();
     let entries: Vec<_> = catalog::all()
         .iter()
@@ -60,6 +63,7 @@ async fn every_catalog_dataset_loads_from_its_published_format_and_serves_its_ma
     );
     for entry in entries {
         let id = entry.id.as_str();
+        let coord = coord_for(entry);
         let path = fixtures::write(entry, &fixture_dir(tmp.path(), id));
         let report = match load(&app, entry, &path).await {
             Ok(r) => r,
@@ -417,4 +421,65 @@ async fn features_too_small_to_see_are_left_out_of_low_zoom_tiles_but_not_high_o
     let mut at12 = names(12).await;
     at12.sort();
     assert_eq!(at12, ["Litet", "Stort"]);
+}
+
+#[tokio::test]
+async fn crowded_features_are_thinned_to_about_one_per_cell_at_low_zooms_and_all_drawn_at_the_highest()
+ {
+    let app = TestApp::new().await;
+    let dir = tempfile::tempdir().expect("tmp");
+    let square = |lon: f64, lat: f64, d: f64| json!({"type": "Polygon", "coordinates": [[[lon, lat], [lon, lat + d], [lon + d, lat + d], [lon + d, lat], [lon, lat]]]});
+    // 900 squares of 90 × 170 m, 120 × 220 m apart: each big enough to see from zoom 9
+    // (51,800 m² of Web Mercator at 57.5° N is 2 px² at zoom 8.9).
+    let features: Vec<_> = (0..900)
+        .map(|i| {
+            let (col, row) = (f64::from(i % 30), f64::from(i / 30));
+            json!({"type": "Feature", "properties": {"NAMN": format!("R{i}")},
+                   "geometry": square(14.0 + col * 0.002, 57.5 + row * 0.002, 0.0015)})
+        })
+        .collect();
+    let path = write_geojson(dir.path(), &serde_json::Value::Array(features));
+    let entry = entry("riksintresse_vindbruk");
+    load(&app, entry, &path).await.expect("loads");
+    let count = |z: u8| {
+        let coord = TileCoord::containing(z, 14.03, 57.53);
+        let app = &app;
+        async move {
+            let reply = app
+                .get(&format!("/tiles/riksintresse_vindbruk/{coord}.mvt"))
+                .await;
+            decode(&reply.body).first().map_or(0, |l| l.features.len())
+        }
+    };
+    assert_eq!(count(8).await, 0, "too small to see at zoom 8");
+    // At zoom 9 a cell is 8 px, 1,223 m of Web Mercator: the 6.7 × 12.4 km block is some 60
+    // cells, about sixteen squares' centres in each.
+    let at9 = count(9).await;
+    assert!((40..=120).contains(&at9), "{at9} features at zoom 9");
+    // At zoom 10 a cell is 611 m and holds about four centres.
+    let at10 = count(10).await;
+    assert!((150..=450).contains(&at10), "{at10} features at zoom 10");
+    let table: String = app
+        .db
+        .client()
+        .await
+        .query_one(
+            "SELECT table_name FROM rummet.datasets WHERE id = 'riksintresse_vindbruk'",
+            &[],
+        )
+        .await
+        .expect("registry")
+        .get(0);
+    let undrawn: i64 = app
+        .db
+        .client()
+        .await
+        .query_one(
+            &format!("SELECT count(*) FROM rummet_data.\"{table}\" WHERE minzoom > $1"),
+            &[&i16::from(entry.maxzoom)],
+        )
+        .await
+        .expect("count")
+        .get(0);
+    assert_eq!(undrawn, 0, "every feature is drawn at the highest zoom");
 }

@@ -1,5 +1,6 @@
-//! The in-process tile path through the production router: an L1 (moka) hit, and an L3
-//! render by `ST_AsMVT` with the cache off, at several zooms over the demo kommun layer.
+//! The in-process tile path through the production router, at several zooms over the demo
+//! kommun layer: an L1 (moka) hit; an L2 hit (L1 off, the tile read from `rummet.tiles`,
+//! zooms up to 10); an L3 render by `ST_AsMVT` (L1 and L2 off).
 //! Run: `cargo bench -p rummet-benches --bench tiles`.
 
 use axum::body::Body;
@@ -33,25 +34,36 @@ fn main() {
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     let fixture = rt.block_on(Fixture::start());
     let warm = rummet::http::router(rt.block_on(fixture.app(Config::default())));
-    let cold = rummet::http::router(rt.block_on(fixture.app(Config {
+    let stored = rummet::http::router(rt.block_on(fixture.app(Config {
         cache: CacheConfig { size_mb: 0 },
         ..Config::default()
     })));
+    let mut config = Config::default();
+    config.cache.size_mb = 0;
+    config.tiles.prerendered = false;
+    let cold = rummet::http::router(rt.block_on(fixture.app(config)));
 
     let mut c = Criterion::default().configure_from_args();
     let mut group = c.benchmark_group("tile");
-    for z in [4u8, 5, 8, 12, 14] {
+    for z in [4u8, 8, 12, 14] {
         let uri = format!("/tiles/kommun/{}.mvt", TileCoord::containing(z, LON, LAT));
         rt.block_on(fetch(warm.clone(), &uri));
         group.bench_with_input(BenchmarkId::new("l1_hit", z), &uri, |b, uri| {
             b.to_async(&rt).iter(|| fetch(warm.clone(), uri));
         });
+        if z <= 10 {
+            // The first request stores the tile in L2.
+            rt.block_on(fetch(stored.clone(), &uri));
+            group.bench_with_input(BenchmarkId::new("l2_hit", z), &uri, |b, uri| {
+                b.to_async(&rt).iter(|| fetch(stored.clone(), uri));
+            });
+        }
         group.bench_with_input(BenchmarkId::new("l3_render", z), &uri, |b, uri| {
             b.to_async(&rt).iter(|| fetch(cold.clone(), uri));
         });
     }
     group.finish();
     c.final_summary();
-    drop((warm, cold));
+    drop((warm, stored, cold));
     fixture.stop();
 }

@@ -47,6 +47,7 @@ impl App {
             pool.clone(),
             datasets.clone(),
             TileCache::new(config.cache.size_mb),
+            config.tiles.prerendered,
         );
         Self {
             config,

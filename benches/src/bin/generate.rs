@@ -165,7 +165,7 @@ async fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().collect();
     let (url, out) = match args.as_slice() {
         [_, url, out, ..] => (url.clone(), PathBuf::from(out)),
-        _ => anyhow::bail!("usage: generate <postgres-url> <out-dir> [scale]"),
+        _ => anyhow::bail!("usage: generate <postgres-url> <out-dir> [scale] [only,these]"),
     };
     let scale: f64 = args
         .get(3)
@@ -182,7 +182,12 @@ async fn main() -> anyhow::Result<()> {
         .await
         .context("the database needs the demo data (rummet serve loads it)")?
         .get(0);
-    for spec in specs(scale) {
+    // A fourth argument names the datasets to write (all three by default).
+    let only: Option<Vec<&str>> = args.get(4).map(|s| s.split(',').collect());
+    for spec in specs(scale)
+        .into_iter()
+        .filter(|s| only.as_ref().is_none_or(|o| o.contains(&s.name)))
+    {
         let started = std::time::Instant::now();
         let per_kommun = spec.count.div_ceil(290);
         let sql = format!(

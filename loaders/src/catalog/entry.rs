@@ -41,8 +41,22 @@ pub struct CatalogEntry {
     /// default (boundaries that change yearly can be cached for a day).
     #[serde(default)]
     pub cache_control: Option<String>,
+    /// Features drawn from a lower zoom than their size would earn, by a column's value
+    /// (road class, say); they also win their grid cell over bigger features at low zooms.
+    #[serde(default)]
+    pub zoom_by: Option<ZoomBy>,
     /// Source field to column mapping, in column order.
     pub fields: Vec<Field>,
+}
+
+/// The lowest zoom of features by the value of one column.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ZoomBy {
+    /// The column (as mapped in `fields`).
+    pub column: String,
+    /// Column value (as text) → the lowest zoom such features are drawn at.
+    pub zooms: std::collections::BTreeMap<String, u8>,
 }
 
 /// Thematic data or a division.

@@ -6,7 +6,7 @@ mod entry;
 use std::sync::LazyLock;
 
 pub use entry::{
-    CatalogEntry, Division, Field, FieldType, GeometryKind, Role, Source, SourceFormat,
+    CatalogEntry, Division, Field, FieldType, GeometryKind, Role, Source, SourceFormat, ZoomBy,
 };
 use rummet_core::DatasetId;
 

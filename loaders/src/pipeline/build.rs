@@ -17,21 +17,38 @@ const METRES_PER_PIXEL_Z0: f64 = 40_075_016.685_578_49 / 512.0;
 const MIN_PIXELS: f64 = 2.0;
 
 /// SQL for the lowest zoom a feature of `g3857` is served at: where it is first at least
-/// [`MIN_PIXELS`] on screen, between the dataset's zoom range (`$3`, `$4`). Divisions are
-/// never thinned: a dropped kommun would be a hole in the map.
+/// [`MIN_PIXELS`] on screen, or earlier where the catalog's `zoom_by` rule says so (`$5`,
+/// value → zoom, e.g. trunk roads from zoom 5 however short their links), within the
+/// dataset's zoom range (`$3`, `$4`). Divisions are never thinned: a dropped kommun would be
+/// a hole in the map.
 fn minzoom_expr(entry: &CatalogEntry) -> String {
     let size = match (entry.role, entry.geometry) {
-        // Both parameters appear so every variant of the statement takes the same four.
-        (Role::Division, _) | (_, GeometryKind::Point) => {
-            return "least($3::int, $4::int)::smallint".into();
+        // Every parameter appears so every variant of the statement takes the same five.
+        (Role::Division, _) => {
+            return "least($3::int, $4::int, ($5::jsonb IS NULL)::int + 99)::smallint".into();
         }
+        (_, GeometryKind::Point) => "0.0".to_owned(),
         (_, GeometryKind::Polygon) => {
             format!("sqrt({MIN_PIXELS} / greatest(ST_Area(g3857), 1e-6))")
         }
         (_, GeometryKind::Line) => format!("{MIN_PIXELS} / greatest(ST_Length(g3857), 1e-6)"),
     };
+    let by_size = if entry.geometry == GeometryKind::Point {
+        "$3::int".to_owned()
+    } else {
+        format!("ceil(ln({METRES_PER_PIXEL_Z0} * {size}) / ln(2.0))")
+    };
+    let by_rule = entry.zoom_by.as_ref().map_or_else(
+        || "NULL::int".to_owned(),
+        |rule| {
+            format!(
+                "($5::jsonb ->> ({})::text)::int",
+                escape_identifier(&rule.column)
+            )
+        },
+    );
     format!(
-        "greatest($3::int, least($4::int, ceil(ln({METRES_PER_PIXEL_Z0} * {size}) / ln(2.0))))::smallint"
+        "greatest($3::int, least($4::int, least({by_size}, coalesce({by_rule}, {by_size}), ($5::jsonb IS NULL)::int + 99)))::smallint"
     )
 }
 
@@ -109,11 +126,16 @@ pub(super) async fn build_version(
                 &entry.geometry.collection_type(),
                 &i32::from(entry.minzoom),
                 &i32::from(entry.maxzoom),
+                &entry
+                    .zoom_by
+                    .as_ref()
+                    .map(|r| serde_json::to_value(&r.zooms).unwrap_or_default()),
             ],
         )
         .await
         .map_err(LoadError::db("transforming and repairing geometries"))?;
     tracing::debug!(table, "rows inserted");
+    super::thin::by_density(tx, &qualified, entry).await?;
     let index = format!(
         "ALTER TABLE {qualified} ADD PRIMARY KEY (fid); \
          CREATE INDEX ON {qualified} USING gist (geom); \

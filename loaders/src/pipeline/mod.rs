@@ -6,6 +6,7 @@
 mod build;
 mod cell;
 mod stage;
+mod thin;
 
 use std::time::{Duration, Instant};
 

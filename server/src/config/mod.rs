@@ -58,6 +58,8 @@ pub struct CacheConfig {
 pub struct TilesConfig {
     /// `Cache-Control` sent with tiles.
     pub cache_control: String,
+    /// Read and write pre-rendered tiles in the database (L2). Off, every L1 miss renders.
+    pub prerendered: bool,
 }
 
 impl Default for Config {
@@ -77,6 +79,7 @@ impl Default for Config {
             cache: CacheConfig { size_mb: 256 },
             tiles: TilesConfig {
                 cache_control: "public, max-age=300".into(),
+                prerendered: true,
             },
         }
     }

@@ -22,16 +22,19 @@ pub struct TileService {
     pool: Pool,
     datasets: Arc<Datasets>,
     cache: TileCache,
+    prerendered: bool,
 }
 
 impl TileService {
-    /// A service over `pool` with the shared registry view and cache.
+    /// A service over `pool` with the shared registry view and cache; `prerendered` turns
+    /// L2 on.
     #[must_use]
-    pub fn new(pool: Pool, datasets: Arc<Datasets>, cache: TileCache) -> Self {
+    pub fn new(pool: Pool, datasets: Arc<Datasets>, cache: TileCache, prerendered: bool) -> Self {
         Self {
             pool,
             datasets,
             cache,
+            prerendered,
         }
     }
 
@@ -110,8 +113,15 @@ impl TileService {
             layers: Arc::from([(ds.id.clone(), ds.version)]),
             coord,
         };
+        let fetch = async {
+            if self.prerendered {
+                render(&self.pool, &ds, coord).await
+            } else {
+                render_with(&self.pool.get().await?, &ds, coord).await
+            }
+        };
         self.cache
-            .get_or_render(key, render(&self.pool, &ds, coord))
+            .get_or_render(key, fetch)
             .await
             .map_err(|e| (*e).clone())
     }
