@@ -11,6 +11,22 @@ use crate::db::{QueryError, registry};
 
 pub use crate::db::registry::Dataset;
 
+/// The box `[west, south, east, north]` holding the bounds of every one of `layers`.
+#[must_use]
+pub fn union_bounds(layers: &[Arc<Dataset>]) -> [f64; 4] {
+    layers
+        .iter()
+        .filter(|d| d.bounds.len() == 4)
+        .fold([180.0f64, 90.0, -180.0, -90.0], |b, d| {
+            [
+                b[0].min(d.bounds[0]),
+                b[1].min(d.bounds[1]),
+                b[2].max(d.bounds[2]),
+                b[3].max(d.bounds[3]),
+            ]
+        })
+}
+
 /// Loaded datasets by id, shared by every request.
 #[derive(Debug, Default)]
 pub struct Datasets {

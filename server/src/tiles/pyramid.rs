@@ -11,7 +11,7 @@ use rummet_core::TileCoord;
 use tokio_postgres::types::Type;
 
 use super::sql::occupied_query;
-use crate::datasets::Dataset;
+use crate::datasets::{Dataset, union_bounds};
 use crate::db::QueryError;
 
 /// The tiles holding features of `layers`.
@@ -26,13 +26,7 @@ impl Pyramid {
     /// A walk over `layers`, running `concurrency` probes at a time.
     #[must_use]
     pub fn new(pool: Pool, layers: Vec<Arc<Dataset>>, concurrency: usize) -> Self {
-        let bounds = layers.iter().fold(
-            [f64::MAX, f64::MAX, f64::MIN, f64::MIN],
-            |[w, s, e, n], d| match d.bounds[..] {
-                [dw, ds, de, dn] => [w.min(dw), s.min(ds), e.max(de), n.max(dn)],
-                _ => [w, s, e, n],
-            },
-        );
+        let bounds = union_bounds(&layers);
         Self {
             pool,
             layers,

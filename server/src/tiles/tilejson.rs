@@ -61,17 +61,7 @@ fn composite(layers: &[std::sync::Arc<Dataset>], base: &str) -> Value {
     let ids: Vec<&str> = layers.iter().map(|d| d.id.as_str()).collect();
     let mut attributions: Vec<&str> = layers.iter().map(|d| d.attribution.as_str()).collect();
     attributions.dedup();
-    let bounds = layers.iter().filter(|d| d.bounds.len() == 4).fold(
-        [180.0f64, 90.0, -180.0, -90.0],
-        |b, d| {
-            [
-                b[0].min(d.bounds[0]),
-                b[1].min(d.bounds[1]),
-                b[2].max(d.bounds[2]),
-                b[3].max(d.bounds[3]),
-            ]
-        },
-    );
+    let bounds = crate::datasets::union_bounds(layers);
     let minzoom = layers.iter().map(|d| d.minzoom).min().unwrap_or(0);
     let maxzoom = layers.iter().map(|d| d.maxzoom).max().unwrap_or(14);
     json!({
