@@ -143,6 +143,17 @@ impl TileCoord {
         ]
     }
 
+    /// `z`, `x`, `y` as the `int4` bind parameters of tile queries. A valid address always
+    /// fits: z <= 24 and x, y < 2^24.
+    #[must_use]
+    pub fn as_i32(self) -> (i32, i32, i32) {
+        (
+            i32::from(self.z),
+            i32::try_from(self.x).unwrap_or(i32::MAX),
+            i32::try_from(self.y).unwrap_or(i32::MAX),
+        )
+    }
+
     /// Whether the tile overlaps the box `[west, south, east, north]` (degrees, WGS 84).
     #[must_use]
     pub fn overlaps(self, bounds: [f64; 4]) -> bool {

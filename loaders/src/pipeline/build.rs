@@ -11,7 +11,7 @@ use crate::{LoadError, Result};
 const TILE_SRID: i32 = 3857;
 /// Web Mercator metres per screen pixel at zoom 0 with 512-pixel tiles, as MapLibre draws
 /// them: the equator's length over 512.
-const METRES_PER_PIXEL_Z0: f64 = 40_075_016.685_578_49 / 512.0;
+pub(super) const METRES_PER_PIXEL_Z0: f64 = 40_075_016.685_578_49 / 512.0;
 /// Smallest size a thematic feature is drawn at: 2 px² for an area, 2 px for a line. Below
 /// it a feature is a speck nobody can see or click, and only bloats low-zoom tiles.
 const MIN_PIXELS: f64 = 2.0;
@@ -22,24 +22,11 @@ const MIN_PIXELS: f64 = 2.0;
 /// dataset's zoom range (`$3`, `$4`). Divisions are never thinned: a dropped kommun would be
 /// a hole in the map.
 fn minzoom_expr(entry: &CatalogEntry) -> String {
-    let size = match (entry.role, entry.geometry) {
-        // Every parameter appears so every variant of the statement takes the same five.
-        (Role::Division, _) => {
-            return "least($3::int, $4::int, ($5::jsonb IS NULL)::int + 99)::smallint".into();
-        }
-        (_, GeometryKind::Point) => "0.0".to_owned(),
-        (_, GeometryKind::Polygon) => {
-            format!("sqrt({MIN_PIXELS} / greatest(ST_Area(g3857), 1e-6))")
-        }
-        (_, GeometryKind::Line) => format!("{MIN_PIXELS} / greatest(ST_Length(g3857), 1e-6)"),
-    };
-    let by_size = if entry.geometry == GeometryKind::Point {
-        "$3::int".to_owned()
-    } else {
-        format!("ceil(ln({METRES_PER_PIXEL_Z0} * {size}) / ln(2.0))")
-    };
+    // `$5` appears in every variant, so each statement takes the same five parameters. Its
+    // lookup is NULL without a rule or for an unlisted value, and LEAST ignores NULLs.
+    let no_rule = "($5::jsonb ->> '')::int";
     let by_rule = entry.zoom_by.as_ref().map_or_else(
-        || "NULL::int".to_owned(),
+        || no_rule.to_owned(),
         |rule| {
             format!(
                 "($5::jsonb ->> ({})::text)::int",
@@ -47,9 +34,17 @@ fn minzoom_expr(entry: &CatalogEntry) -> String {
             )
         },
     );
-    format!(
-        "greatest($3::int, least($4::int, least({by_size}, coalesce({by_rule}, {by_size}), ($5::jsonb IS NULL)::int + 99)))::smallint"
-    )
+    let by_size = match (entry.role, entry.geometry) {
+        (Role::Division, _) => return format!("least($3::int, $4::int, {no_rule})::smallint"),
+        (_, GeometryKind::Point) => "$3::int".to_owned(),
+        (_, GeometryKind::Polygon) => format!(
+            "ceil(ln({METRES_PER_PIXEL_Z0} * sqrt({MIN_PIXELS} / greatest(ST_Area(g3857), 1e-6))) / ln(2.0))"
+        ),
+        (_, GeometryKind::Line) => format!(
+            "ceil(ln({METRES_PER_PIXEL_Z0} * {MIN_PIXELS} / greatest(ST_Length(g3857), 1e-6)) / ln(2.0))"
+        ),
+    };
+    format!("greatest($3::int, least($4::int, {by_size}, {by_rule}))::smallint")
 }
 
 /// Creates the version table: repaired geometry in 3857 for tiles, the measure computed in

@@ -7,11 +7,10 @@
 
 use tokio_postgres::Transaction;
 
+use super::build::METRES_PER_PIXEL_Z0;
 use crate::catalog::{CatalogEntry, GeometryKind, Role};
 use crate::{LoadError, Result};
 
-/// Web Mercator metres per pixel at zoom 0 on a 512-pixel tile.
-const METRES_PER_PIXEL_Z0: f64 = 40_075_016.685_578_49 / 512.0;
 /// Side of a thinning cell in screen pixels: 64 × 64 cells on a 512-pixel tile.
 const CELL_PIXELS: f64 = 8.0;
 

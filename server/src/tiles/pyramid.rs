@@ -83,11 +83,7 @@ impl Pyramid {
 
     async fn holds_features(&self, t: TileCoord) -> Result<bool, QueryError> {
         let client = self.pool.get().await?;
-        let (z, x, y) = (
-            i32::from(t.z),
-            i32::try_from(t.x).unwrap_or(i32::MAX),
-            i32::try_from(t.y).unwrap_or(i32::MAX),
-        );
+        let (z, x, y) = t.as_i32();
         for ds in &self.layers {
             let stmt = client
                 .prepare_typed_cached(&occupied_query(ds), &[Type::INT4, Type::INT4, Type::INT4])

@@ -158,14 +158,10 @@ pub(super) async fn render_with(
             &[Type::INT4, Type::INT4, Type::INT4, Type::TEXT],
         )
         .await?;
-    // TileCoord guarantees z <= 24 and x, y < 2^24, so these fit in int4.
-    let (x, y) = (
-        i32::try_from(coord.x).unwrap_or(i32::MAX),
-        i32::try_from(coord.y).unwrap_or(i32::MAX),
-    );
+    let (z, x, y) = coord.as_i32();
     let guard = CancelOnDrop(Some(client.cancel_token()));
     let row = client
-        .query_one(&stmt, &[&i32::from(coord.z), &x, &y, &ds.id.as_str()])
+        .query_one(&stmt, &[&z, &x, &y, &ds.id.as_str()])
         .await?;
     guard.disarm();
     let data: Option<Vec<u8>> = row.get(0);

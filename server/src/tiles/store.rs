@@ -23,14 +23,10 @@ const PUT: &str = "INSERT INTO rummet.tiles (dataset, version, z, x, y, gzip, br
 const HAS: &str = "SELECT EXISTS (SELECT 1 FROM rummet.tiles \
     WHERE dataset = $1 AND version = $2 AND z = $3 AND x = $4 AND y = $5)";
 
-/// The key columns of `coord` for `ds`, as bound parameters.
+/// The key columns of `coord`, as bound parameters (`z` is a smallint).
 fn key(coord: TileCoord) -> (i16, i32, i32) {
-    // TileCoord guarantees z <= 24 and x, y < 2^24.
-    (
-        i16::from(coord.z),
-        i32::try_from(coord.x).unwrap_or(i32::MAX),
-        i32::try_from(coord.y).unwrap_or(i32::MAX),
-    )
+    let (_, x, y) = coord.as_i32();
+    (i16::from(coord.z), x, y)
 }
 
 /// The stored tile, if any. A row that does not unzip is logged and treated as missing, so
