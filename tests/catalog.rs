@@ -459,17 +459,13 @@ async fn crowded_features_are_thinned_to_about_one_per_cell_at_low_zooms_and_all
     // At zoom 10 a cell is 611 m and holds about four centres.
     let at10 = count(10).await;
     assert!((150..=450).contains(&at10), "{at10} features at zoom 10");
-    let table: String = app
-        .db
-        .client()
-        .await
-        .query_one(
-            "SELECT table_name FROM rummet.datasets WHERE id = 'riksintresse_vindbruk'",
-            &[],
-        )
-        .await
-        .expect("registry")
-        .get(0);
+    let table = app
+        .state
+        .datasets
+        .get(&entry.id)
+        .expect("loaded")
+        .table_name
+        .clone();
     let undrawn: i64 = app
         .db
         .client()

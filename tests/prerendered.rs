@@ -43,6 +43,16 @@ fn names(tile: &[u8]) -> Vec<String> {
         .collect()
 }
 
+async fn export_to(
+    app: &TestApp,
+    layers: Vec<Arc<Dataset>>,
+    zooms: std::ops::RangeInclusive<u8>,
+    format: Format,
+    path: &std::path::Path,
+) -> Result<export::ExportReport, export::ExportError> {
+    export::export(&app.state.pool, layers, zooms, format, path, 2, &|_, _| {}).await
+}
+
 #[tokio::test]
 async fn a_tile_rendered_by_one_server_is_served_to_another_from_the_database() {
     let app = TestApp::new().await;
@@ -194,17 +204,9 @@ async fn an_mbtiles_export_holds_every_tile_with_features_in_tms_rows_and_its_me
     let app = TestApp::new().await;
     let dir = tempfile::tempdir().expect("tmp");
     let path = dir.path().join("kommun.mbtiles");
-    let report = export::export(
-        &app.state.pool,
-        vec![kommun(&app)],
-        0..=6,
-        Format::Mbtiles,
-        &path,
-        2,
-        &|_, _| {},
-    )
-    .await
-    .expect("export");
+    let report = export_to(&app, vec![kommun(&app)], 0..=6, Format::Mbtiles, &path)
+        .await
+        .expect("export");
     assert!(!dir.path().join("kommun.mbtiles.partial").exists());
     let db = rusqlite::Connection::open(&path).expect("sqlite");
     let count: i64 = db
@@ -249,17 +251,9 @@ async fn a_pmtiles_export_of_two_datasets_has_both_layers_in_each_tile() {
         .expect("loaded");
     let dir = tempfile::tempdir().expect("tmp");
     let path = dir.path().join("both.pmtiles");
-    let report = export::export(
-        &app.state.pool,
-        vec![kommun(&app), lan],
-        3..=5,
-        Format::Pmtiles,
-        &path,
-        2,
-        &|_, _| {},
-    )
-    .await
-    .expect("export");
+    let report = export_to(&app, vec![kommun(&app), lan], 3..=5, Format::Pmtiles, &path)
+        .await
+        .expect("export");
     assert!(report.tiles > 3);
     let backend = pmtiles::MmapBackend::try_from(&path).await.expect("open");
     let reader = pmtiles::AsyncPmTilesReader::try_from_source(backend)
@@ -293,17 +287,9 @@ async fn a_failed_export_leaves_no_file_behind() {
     let app = TestApp::new().await;
     let dir = tempfile::tempdir().expect("tmp");
     let path = dir.path().join("missing-dir").join("kommun.pmtiles");
-    let err = export::export(
-        &app.state.pool,
-        vec![kommun(&app)],
-        0..=2,
-        Format::Pmtiles,
-        &path,
-        2,
-        &|_, _| {},
-    )
-    .await
-    .expect_err("no such directory");
+    let err = export_to(&app, vec![kommun(&app)], 0..=2, Format::Pmtiles, &path)
+        .await
+        .expect_err("no such directory");
     assert!(err.to_string().contains("missing-dir"), "{err}");
     assert!(!path.exists());
 }

@@ -3,15 +3,14 @@
 
 use std::ops::RangeInclusive;
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use anyhow::bail;
 use clap::Args;
-use indicatif::{ProgressBar, ProgressStyle};
 use rummet_core::DatasetId;
 
 use super::database::Database;
-use super::seed::{loaded, parse_zooms};
+use super::seed::{concurrency, loaded, parse_zooms, zoom_spinner};
 use crate::config::Config;
 use crate::export::{self, Format};
 
@@ -58,21 +57,15 @@ pub(super) async fn run(config: &Config, args: ExportArgs) -> anyhow::Result<()>
             layers.push(loaded(&db.pool, id).await?);
         }
         let started = Instant::now();
-        let bar = ProgressBar::new_spinner().with_prefix(format!("export {}", args.ids));
-        bar.set_style(
-            ProgressStyle::with_template("{prefix} {spinner} {msg}, {elapsed}")
-                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-        );
-        bar.enable_steady_tick(Duration::from_millis(200));
+        let bar = zoom_spinner(format!("export {}", args.ids));
         let progress = |z: u8, n: usize| bar.set_message(format!("zoom {z}: {n} tiles"));
-        let concurrency = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
         let report = export::export(
             &db.pool,
             layers,
             args.zooms.clone(),
             args.format,
             &output,
-            concurrency,
+            concurrency(),
             &progress,
         )
         .await;

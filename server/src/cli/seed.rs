@@ -77,13 +77,8 @@ pub(super) async fn seed(
     let bar = if quiet {
         ProgressBar::hidden()
     } else {
-        ProgressBar::new_spinner().with_prefix(format!("{} tiles", ds.id))
+        zoom_spinner(format!("{} tiles", ds.id))
     };
-    bar.set_style(
-        ProgressStyle::with_template("{prefix} {spinner} {msg}, {elapsed}")
-            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-    );
-    bar.enable_steady_tick(Duration::from_millis(200));
     let progress = |z: u8, n: usize| bar.set_message(format!("zoom {z}: {n} tiles"));
     let seeder = Seeder::new(pool.clone(), concurrency());
     let result = seeder.seed(ds, zooms, &progress).await;
@@ -94,8 +89,19 @@ pub(super) async fn seed(
     ))
 }
 
+/// A spinner for a walk down the zooms; its message is set per zoom.
+pub(super) fn zoom_spinner(prefix: String) -> ProgressBar {
+    let bar = ProgressBar::new_spinner().with_prefix(prefix);
+    bar.set_style(
+        ProgressStyle::with_template("{prefix} {spinner} {msg}, {elapsed}")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    bar.enable_steady_tick(Duration::from_millis(200));
+    bar
+}
+
 /// One render per core: rendering is PostgreSQL's CPU work, and more would only queue.
-fn concurrency() -> usize {
+pub(super) fn concurrency() -> usize {
     std::thread::available_parallelism().map_or(2, std::num::NonZero::get)
 }
 
