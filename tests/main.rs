@@ -13,4 +13,5 @@ mod load_cli;
 mod loads;
 mod prerendered;
 mod services;
+mod stats;
 mod tiles;

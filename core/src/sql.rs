@@ -22,3 +22,21 @@ pub fn escape_identifier(ident: &str) -> String {
 pub fn version_table(id: &DatasetId, version: i64) -> String {
     format!("{id}_v{version}")
 }
+
+/// SQL for the part of `feature` inside `unit`, both in SWEREF 99 TM, for a dataset of
+/// `dimension` (1 points, 2 lines, 3 polygons): the load-time overlay and the on-the-fly cut of
+/// a drawn area measure alike. A feature wholly inside (most of them) is taken whole; only
+/// those crossing the unit's edge are cut. A polygon is made valid before cutting: the
+/// transform to SWEREF 99 TM can nudge a valid ring into a self-touch GEOS refuses.
+#[must_use]
+pub fn clip_sql(dimension: i32, unit: &str, feature: &str) -> String {
+    let input = if dimension == 3 {
+        format!("ST_MakeValid({feature})")
+    } else {
+        feature.to_owned()
+    };
+    format!(
+        "CASE WHEN {dimension} = 1 OR ST_Covers({unit}, {feature}) THEN {feature} \
+         ELSE ST_CollectionExtract(ST_Intersection({unit}, {input}), {dimension}) END"
+    )
+}

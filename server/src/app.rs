@@ -7,6 +7,7 @@ use deadpool_postgres::Pool;
 
 use crate::config::Config;
 use crate::datasets::Datasets;
+use crate::stats::StatsService;
 use crate::tiles::{TileCache, TileService};
 
 /// Everything a request may need.
@@ -21,6 +22,8 @@ pub struct App {
     pub datasets: Arc<Datasets>,
     /// Vector tiles.
     pub tiles: TileService,
+    /// Statistics.
+    pub stats: StatsService,
 }
 
 /// The one axum state: a cheap handle on [`App`].
@@ -49,12 +52,14 @@ impl App {
             TileCache::new(config.cache.size_mb),
             config.tiles.prerendered,
         );
+        let stats = StatsService::new(pool.clone(), datasets.clone());
         Self {
             config,
             pg_config,
             pool,
             datasets,
             tiles,
+            stats,
         }
     }
 }

@@ -13,4 +13,5 @@ pub mod demo;
 pub mod export;
 pub mod http;
 pub mod notify;
+pub mod stats;
 pub mod tiles;

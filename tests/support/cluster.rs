@@ -150,12 +150,14 @@ impl TestDb {
         )
     }
 
-    /// How many dataset version tables the data schema holds.
+    /// How many dataset version tables the data schema holds (besides the statistics overlays
+    /// the registry lists).
     pub async fn data_tables(&self) -> i64 {
         self.client()
             .await
             .query_one(
-                "SELECT count(*) FROM pg_tables WHERE schemaname = 'rummet_data'",
+                "SELECT count(*) FROM pg_tables WHERE schemaname = 'rummet_data'
+                   AND tablename NOT IN (SELECT table_name FROM rummet.overlays)",
                 &[],
             )
             .await

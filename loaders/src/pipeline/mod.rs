@@ -5,6 +5,7 @@
 
 mod build;
 mod cell;
+mod overlay;
 mod stage;
 mod thin;
 
@@ -13,6 +14,8 @@ use std::time::{Duration, Instant};
 use rummet_core::{DATA_SCHEMA, escape_identifier, version_table};
 use serde::Serialize;
 use tokio_postgres::{Client, Transaction};
+
+pub use overlay::OverlayReport;
 
 use crate::catalog::CatalogEntry;
 use crate::read::{self, Input};
@@ -52,6 +55,9 @@ pub struct LoadReport {
     pub rows_rejected: u64,
     /// Extent in WGS 84: west, south, east, north.
     pub bounds: [f64; 4],
+    /// The statistics overlays the load recomputed: this dataset by every division and, for
+    /// a division, every dataset by it.
+    pub overlays: Vec<OverlayReport>,
     /// Wall time of the load.
     pub elapsed: Duration,
     /// Whether this was a dry run, rolled back.
@@ -123,6 +129,9 @@ pub async fn load(
         bounds,
     };
     swap_in(&tx, entry, &registration).await?;
+    let step = Instant::now();
+    let overlays = overlay::refresh(&tx, entry.id.as_str()).await?;
+    tracing::debug!(dataset = %entry.id, elapsed = ?step.elapsed(), overlays = overlays.len(), "overlaid");
     // A dry run has done every step, the swap included; rolling back undoes it whole (and
     // drops the NOTIFY with it).
     if options.dry_run {
@@ -148,6 +157,7 @@ pub async fn load(
         rows_filtered,
         rows_rejected: rows_read.saturating_sub(rows_loaded + rows_filtered),
         bounds,
+        overlays,
         elapsed: started.elapsed(),
         dry_run: options.dry_run,
     })

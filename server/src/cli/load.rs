@@ -223,6 +223,15 @@ fn print_summary(r: &LoadReport) {
             r.repaired_features
         );
     }
+    if !r.overlays.is_empty() {
+        let pairs: Vec<String> = r
+            .overlays
+            .iter()
+            .map(|o| format!("{} by {} ({} pieces)", o.dataset, o.division, o.pieces))
+            .collect();
+        let secs: f64 = r.overlays.iter().map(|o| o.elapsed.as_secs_f64()).sum();
+        println!("  statistics overlay: {} in {secs:.1}s", pairs.join(", "));
+    }
     if r.dry_run {
         println!("  nothing was changed");
     }

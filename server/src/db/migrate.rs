@@ -32,6 +32,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "0004_prerendered_tiles.sql",
         sql: include_str!("migrations/0004_prerendered_tiles.sql"),
     },
+    Migration {
+        version: 5,
+        name: "0005_statistics.sql",
+        sql: include_str!("migrations/0005_statistics.sql"),
+    },
 ];
 
 /// Creates PostGIS if needed and applies every migration not applied yet.
@@ -93,7 +98,8 @@ pub async fn drop_orphans(client: &tokio_postgres::Client) -> Result<u64, Cluste
     let orphans: Vec<String> = client
         .query(
             "SELECT tablename FROM pg_tables WHERE schemaname = $1
-             AND tablename NOT IN (SELECT table_name FROM rummet.datasets)",
+             AND tablename NOT IN (SELECT table_name FROM rummet.datasets
+                                   UNION ALL SELECT table_name FROM rummet.overlays)",
             &[&rummet_core::DATA_SCHEMA],
         )
         .await?

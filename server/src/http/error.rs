@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use crate::db::QueryError;
+use crate::stats::StatsError;
 use crate::tiles::TileError;
 
 /// Seconds a client is told to wait when the database is unavailable.
@@ -77,6 +78,29 @@ impl From<TileError> for ApiError {
             TileError::Composite(m) => Self::bad_request("invalid_composite", m),
             TileError::Format(_) => Self::bad_request("invalid_format", e.to_string()),
             TileError::Query(e) => e.into(),
+        }
+    }
+}
+
+impl From<StatsError> for ApiError {
+    fn from(e: StatsError) -> Self {
+        let message = e.to_string();
+        match e {
+            StatsError::InvalidDataset(_) => Self::bad_request("invalid_dataset", message),
+            StatsError::UnknownDataset(_) => Self::bad_request("unknown_dataset", message),
+            StatsError::UnknownDivision(_) => Self::bad_request("unknown_division", message),
+            StatsError::Field(_) => Self::bad_request("unknown_field", message),
+            StatsError::Measure(_) => Self::bad_request("invalid_measure", message),
+            StatsError::Where(_) => Self::bad_request("invalid_where", message),
+            StatsError::Parameter(_) => Self::bad_request("invalid_parameter", message),
+            StatsError::Geometry(_) => Self::bad_request("invalid_geometry", message),
+            StatsError::TooLarge(_) => {
+                Self::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", message)
+            }
+            StatsError::NoOverlay { .. } => {
+                Self::new(StatusCode::CONFLICT, "not_measured", message)
+            }
+            StatsError::Query(e) => e.into(),
         }
     }
 }

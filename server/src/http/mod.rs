@@ -6,12 +6,15 @@ mod catalog;
 mod error;
 mod health;
 mod landing;
+mod openapi;
+mod stats;
 mod styles;
 mod tiles;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::extract::Request;
-use axum::routing::get;
+use axum::routing::{get, post};
 use tower_http::trace::TraceLayer;
 
 pub use error::ApiError;
@@ -29,6 +32,13 @@ pub fn router(state: AppState) -> Router {
         .route("/tiles/{name}", get(tiles::tilejson_doc))
         .route("/tiles/{dataset}/{z}/{x}/{y}", get(tiles::tile))
         .route("/styles/{name}", get(styles::style))
+        .route("/api/stats/{dataset}", get(stats::by_division))
+        .route(
+            "/api/stats/{dataset}/area",
+            post(stats::in_area).layer(DefaultBodyLimit::max(stats::MAX_BODY_BYTES)),
+        )
+        .route("/api/stats/{dataset}/border", get(stats::at_border))
+        .route("/api/openapi.json", get(openapi::document))
         .fallback(not_found)
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
             let path = req

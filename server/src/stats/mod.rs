@@ -1,0 +1,421 @@
+//! Statistics: numbers per kommun, län, FA-region or any division, per drawn area and per
+//! border zone, answered from the overlay the loaders compute at load time. Answers are
+//! cached by the versions of the dataset and the division, so a reload is never answered from
+//! old numbers.
+
+mod answer;
+mod error;
+pub mod filter;
+mod param;
+mod request;
+mod sql;
+mod zones;
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use deadpool_postgres::Pool;
+use moka::future::Cache;
+use rummet_core::version_table;
+use serde_json::json;
+use tokio_postgres::GenericClient;
+
+pub use answer::{Answer, Rendered};
+pub use error::StatsError;
+pub use request::{Format, MEASURES, Measure};
+pub use zones::{MAX_AREA_KM2, MAX_VERTICES, MAX_WITHIN_M};
+
+use crate::datasets::{Dataset, Datasets};
+use param::bind;
+use request::{Params, Question, UnitRef};
+use sql::{Built, Zone};
+
+/// Bytes of rendered answers kept in memory.
+const CACHE_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Parameters of `GET /api/stats/{dataset}`.
+pub const DIVISION_PARAMS: &[&str] = &["by", "measure", "group", "where", "in", "format"];
+/// Parameters of `POST /api/stats/{dataset}/area`.
+pub const AREA_PARAMS: &[&str] = &["measure", "group", "where", "format", "crs"];
+/// Parameters of `GET /api/stats/{dataset}/border`.
+pub const BORDER_PARAMS: &[&str] = &["a", "b", "within", "measure", "group", "where", "format"];
+
+/// The load-time overlay of a dataset by a division, from `rummet.overlays`.
+struct Overlay {
+    table: String,
+    dataset_version: i64,
+    division_version: i64,
+    features: i64,
+}
+
+/// Answers statistics questions.
+#[derive(Clone)]
+pub struct StatsService {
+    pool: Pool,
+    datasets: Arc<Datasets>,
+    cache: Cache<String, Rendered>,
+}
+
+impl StatsService {
+    /// A service over `pool`, reading datasets from `datasets`.
+    #[must_use]
+    pub fn new(pool: Pool, datasets: Arc<Datasets>) -> Self {
+        let cache = Cache::builder()
+            .max_capacity(CACHE_BYTES)
+            .weigher(|k: &String, v: &Rendered| {
+                u32::try_from(k.len() + v.body.len()).unwrap_or(u32::MAX)
+            })
+            .build();
+        Self {
+            pool,
+            datasets,
+            cache,
+        }
+    }
+
+    /// `GET /api/stats/{dataset}?by=…`: one row per unit of a division.
+    ///
+    /// # Errors
+    /// A [`StatsError`] naming what was wrong.
+    pub async fn by_division(
+        &self,
+        dataset: &str,
+        params: BTreeMap<String, String>,
+    ) -> Result<Rendered, StatsError> {
+        let mut params = Params::new(params);
+        let dataset = request::dataset(&self.datasets, dataset)?;
+        let by = request::division(
+            &self.datasets,
+            params.take("by").as_deref().unwrap_or("kommun"),
+        )?;
+        let within = params
+            .take("in")
+            .map(|t| request::unit_ref(&self.datasets, "in", &t))
+            .transpose()?;
+        let q = request::question(dataset, &mut params)?;
+        params.finish(DIVISION_PARAMS)?;
+        if by.id == q.dataset.id {
+            return Err(StatsError::Parameter(format!(
+                "{} cannot be measured by itself; choose another division",
+                by.id
+            )));
+        }
+        let within_text = within.as_ref().map(unit_text);
+        let key = cache_key(&q, &[&by], within_text.as_deref(), "");
+        if let Some(hit) = self.cache.get(&key).await {
+            return Ok(hit);
+        }
+        let client = self.pool.get().await?;
+        let overlay = overlay(&**client, &q.dataset, &by).await?;
+        if let Some(w) = &within {
+            check_unit(&**client, w).await?;
+        }
+        let simple = q.filter.is_none()
+            && q.group.is_none()
+            && matches!(
+                q.measure,
+                Measure::Count | Measure::Length | Measure::Area | Measure::Share
+            );
+        let features = version_table(&q.dataset.id, overlay.dataset_version);
+        let built = if simple {
+            sql::summary(
+                q.dataset.id.as_str(),
+                by.id.as_str(),
+                within.as_ref(),
+                &overlay.table,
+                overlay.features,
+            )
+        } else {
+            sql::by_division(
+                &q,
+                by.id.as_str(),
+                within.as_ref(),
+                &overlay.table,
+                &features,
+            )
+        };
+        let result = client.query(&built.sql, &bind(&built.params)).await?;
+        let (rows, totals) = answer::rows_and_totals(&q, &result);
+        let geometries = if q.format == Format::GeoJson {
+            division_geometries(&**client, by.id.as_str(), &rows).await?
+        } else {
+            HashMap::new()
+        };
+        let answer = Answer {
+            by: Some(by.id.to_string()),
+            division_version: Some(overlay.division_version),
+            within: within.as_ref().map(unit_text),
+            division_attribution: Some(by.attribution.clone()),
+            division_licence: Some(by.licence.clone()),
+            rows,
+            totals,
+            ..base_answer(&q, overlay.dataset_version)
+        };
+        let rendered = answer.render(q.format, &geometries);
+        // Cached only when the overlay is of the versions the key names; right after a
+        // reload the view may lag the database by one notification.
+        if overlay.dataset_version == q.dataset.version && overlay.division_version == by.version {
+            self.cache.insert(key, rendered.clone()).await;
+        }
+        Ok(rendered)
+    }
+
+    /// `POST /api/stats/{dataset}/area`: one row for the drawn polygon.
+    ///
+    /// # Errors
+    /// A [`StatsError`] naming what was wrong.
+    pub async fn in_area(
+        &self,
+        dataset: &str,
+        params: BTreeMap<String, String>,
+        body: &[u8],
+    ) -> Result<Rendered, StatsError> {
+        let mut params = Params::new(params);
+        let dataset = request::dataset(&self.datasets, dataset)?;
+        let crs = params.take("crs");
+        let q = request::question(dataset, &mut params)?;
+        params.finish(AREA_PARAMS)?;
+        let drawn = zones::parse_drawn(body, crs.as_deref())?;
+        let key = cache_key(&q, &[], None, &format!("{}:{}", drawn.srid, drawn.geometry));
+        if let Some(hit) = self.cache.get(&key).await {
+            return Ok(hit);
+        }
+        let client = self.pool.get().await?;
+        let (zone, area) = zones::drawn_zone(&**client, &drawn).await?;
+        let context = json!({"area_m2": area, "crs": format!("EPSG:{}", drawn.srid)});
+        let rendered = self.in_zones(&**client, &q, vec![zone], context).await?;
+        self.cache.insert(key, rendered.clone()).await;
+        Ok(rendered)
+    }
+
+    /// `GET /api/stats/{dataset}/border?a=…&b=…&within=…`: one row per side of the border.
+    ///
+    /// # Errors
+    /// A [`StatsError`] naming what was wrong.
+    pub async fn at_border(
+        &self,
+        dataset: &str,
+        params: BTreeMap<String, String>,
+    ) -> Result<Rendered, StatsError> {
+        let mut params = Params::new(params);
+        let dataset = request::dataset(&self.datasets, dataset)?;
+        let mut unit = |name: &str| {
+            let text = params.take(name).ok_or_else(|| {
+                StatsError::Parameter(format!("{name}= is required, e.g. {name}=lan:06"))
+            })?;
+            request::unit_ref(&self.datasets, name, &text)
+        };
+        let (a, b) = (unit("a")?, unit("b")?);
+        let within = zones::parse_within(params.take("within").as_deref().unwrap_or("5km"))?;
+        let q = request::question(dataset, &mut params)?;
+        params.finish(BORDER_PARAMS)?;
+        if a.division.id == b.division.id && a.code == b.code {
+            return Err(StatsError::Parameter(
+                "a and b name the same unit".to_owned(),
+            ));
+        }
+        let key = cache_key(
+            &q,
+            &[&a.division, &b.division],
+            None,
+            &format!("{}|{}|{within}", unit_text(&a), unit_text(&b)),
+        );
+        if let Some(hit) = self.cache.get(&key).await {
+            return Ok(hit);
+        }
+        let client = self.pool.get().await?;
+        let (zones, border) = zones::border_zones(&**client, &a, &b, within).await?;
+        let context = json!({
+            "a": unit_text(&a), "b": unit_text(&b), "within_m": within, "border_length_m": border,
+        });
+        let rendered = self.in_zones(&**client, &q, zones, context).await?;
+        self.cache.insert(key, rendered.clone()).await;
+        Ok(rendered)
+    }
+
+    async fn in_zones(
+        &self,
+        client: &impl GenericClient,
+        q: &Question,
+        zones: Vec<Zone>,
+        context: serde_json::Value,
+    ) -> Result<Rendered, StatsError> {
+        let dimension = match q.dataset.geometry_type.as_str() {
+            "MultiPolygon" => 3,
+            "MultiLineString" => 2,
+            _ => 1,
+        };
+        let built: Built = sql::in_zones(q, &zones, &q.dataset.table_name, dimension);
+        let result = client.query(&built.sql, &bind(&built.params)).await?;
+        let (rows, totals) = answer::rows_and_totals(q, &result);
+        let geometries = if q.format == Format::GeoJson {
+            zone_geometries(client, &zones).await?
+        } else {
+            HashMap::new()
+        };
+        let answer = Answer {
+            context: Some(context),
+            rows,
+            totals,
+            ..base_answer(q, q.dataset.version)
+        };
+        Ok(answer.render(q.format, &geometries))
+    }
+}
+
+fn unit_text(u: &UnitRef) -> String {
+    format!("{}:{}", u.division.id, u.code)
+}
+
+/// The cache key: everything that shapes the answer, with the versions it was computed from.
+fn cache_key(q: &Question, divisions: &[&Dataset], within: Option<&str>, extra: &str) -> String {
+    let versions: Vec<String> = divisions
+        .iter()
+        .map(|d| format!("{}@{}", d.id, d.version))
+        .collect();
+    format!(
+        "{}@{}|{}|{}|{:?}|{:?}|{:?}|{:?}|{extra}",
+        q.dataset.id,
+        q.dataset.version,
+        versions.join(","),
+        q.measure.name(),
+        q.group,
+        q.filter.as_ref().map(|(w, _)| w),
+        within,
+        q.format,
+    )
+}
+
+fn base_answer(q: &Question, version: i64) -> Answer {
+    Answer {
+        dataset: q.dataset.id.to_string(),
+        title: q.dataset.title.clone(),
+        version,
+        by: None,
+        division_version: None,
+        within: None,
+        measure: q.measure.name(),
+        unit: q.measure.unit(),
+        group: q.group.clone(),
+        filter: q.filter.as_ref().map(|(w, _)| w.clone()),
+        context: None,
+        licence: q.dataset.licence.clone(),
+        attribution: q.dataset.attribution.clone(),
+        division_attribution: None,
+        division_licence: None,
+        rows: Vec::new(),
+        totals: answer::Totals {
+            value: None,
+            unit: q.measure.unit(),
+            features: 0,
+            unit_area_m2: 0.0,
+        },
+    }
+}
+
+async fn overlay(
+    client: &impl GenericClient,
+    dataset: &Dataset,
+    by: &Dataset,
+) -> Result<Overlay, StatsError> {
+    client
+        .query_opt(
+            "SELECT table_name, dataset_version, division_version, features
+             FROM rummet.overlays WHERE dataset = $1 AND division = $2",
+            &[&dataset.id.as_str(), &by.id.as_str()],
+        )
+        .await?
+        .map(|r| Overlay {
+            table: r.get(0),
+            dataset_version: r.get(1),
+            division_version: r.get(2),
+            features: r.get(3),
+        })
+        .ok_or_else(|| StatsError::NoOverlay {
+            dataset: dataset.id.to_string(),
+            division: by.id.to_string(),
+        })
+}
+
+async fn check_unit(client: &impl GenericClient, unit: &UnitRef) -> Result<(), StatsError> {
+    let found = client
+        .query_opt(
+            "SELECT 1 FROM rummet.division_units WHERE division = $1 AND code = $2",
+            &[&unit.division.id.as_str(), &unit.code],
+        )
+        .await?;
+    found.map(|_| ()).ok_or_else(|| {
+        StatsError::UnknownDivision(format!(
+            "{} has no unit with code {:?}",
+            unit.division.id, unit.code
+        ))
+    })
+}
+
+async fn division_geometries(
+    client: &impl GenericClient,
+    division: &str,
+    rows: &[answer::Row],
+) -> Result<HashMap<String, String>, StatsError> {
+    let codes: Vec<&str> = rows.iter().map(|r| r.code.as_str()).collect();
+    let result = client
+        .query(
+            "SELECT code, ST_AsGeoJSON(ST_Transform(geom, 4326), 6) FROM rummet.division_units
+             WHERE division = $1 AND code = ANY($2::text[])",
+            &[&division, &codes],
+        )
+        .await?;
+    Ok(result.iter().map(|r| (r.get(0), r.get(1))).collect())
+}
+
+async fn zone_geometries(
+    client: &impl GenericClient,
+    zones: &[Zone],
+) -> Result<HashMap<String, String>, StatsError> {
+    let mut out = HashMap::new();
+    for z in zones {
+        let row = client
+            .query_one(
+                "SELECT ST_AsGeoJSON(ST_Transform(ST_GeomFromEWKB($1::bytea), 4326), 6)",
+                &[&z.ewkb],
+            )
+            .await?;
+        out.insert(z.code.clone(), row.get(0));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+pub(crate) mod testing {
+    use crate::datasets::Dataset;
+
+    /// A registry entry for unit tests.
+    pub fn dataset(id: &str) -> Dataset {
+        Dataset {
+            id: rummet_core::DatasetId::parse(id).unwrap_or_else(|e| panic!("{e}")),
+            title: id.into(),
+            title_en: id.into(),
+            agency: String::new(),
+            description: String::new(),
+            licence: String::new(),
+            attribution: String::new(),
+            role: "thematic".into(),
+            geometry_type: "MultiPolygon".into(),
+            source: String::new(),
+            sha256: String::new(),
+            version: 1,
+            table_name: format!("{id}_v1"),
+            loaded_at: String::new(),
+            rows_read: 0,
+            features: 0,
+            rows_repaired: 0,
+            rows_rejected: 0,
+            bounds: vec![],
+            minzoom: 0,
+            maxzoom: 14,
+            fields: vec![],
+            cache_control: None,
+            l2_maxzoom: 10,
+        }
+    }
+}

@@ -1,0 +1,321 @@
+//! A statistics question, parsed and checked against the registry before any SQL is built.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use rummet_core::DatasetId;
+
+use super::StatsError;
+use super::filter::{FieldKind, Filter, field_kind};
+use crate::datasets::{Dataset, Datasets};
+
+/// An aggregate over a numeric field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Aggregate {
+    /// Sum.
+    Sum,
+    /// Mean.
+    Avg,
+    /// Least.
+    Min,
+    /// Greatest.
+    Max,
+}
+
+impl Aggregate {
+    /// The SQL aggregate function.
+    #[must_use]
+    pub fn sql(self) -> &'static str {
+        match self {
+            Self::Sum => "sum",
+            Self::Avg => "avg",
+            Self::Min => "min",
+            Self::Max => "max",
+        }
+    }
+}
+
+/// What is measured.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Measure {
+    /// Features reaching the unit.
+    Count,
+    /// Length inside the unit, metres (lines).
+    Length,
+    /// Area inside the unit, m² (polygons; overlapping features each count).
+    Area,
+    /// Share of the unit covered, percent (polygons; overlaps dissolved).
+    Share,
+    /// An aggregate of a numeric field over the features reaching the unit.
+    Field(Aggregate, String),
+}
+
+/// Every measure name, for messages and the `OpenAPI` document.
+pub const MEASURES: &str =
+    "count, length, area, share, sum:<field>, avg:<field>, min:<field>, max:<field>";
+
+impl Measure {
+    /// Parses `text` and checks it fits `dataset`'s geometry and fields.
+    ///
+    /// # Errors
+    /// [`StatsError::Measure`] saying why.
+    pub fn parse(text: &str, dataset: &Dataset) -> Result<Self, StatsError> {
+        let bad = |m: String| StatsError::Measure(m);
+        let measure = match text.split_once(':') {
+            None => match text {
+                "count" => Self::Count,
+                "length" => Self::Length,
+                "area" => Self::Area,
+                "share" => Self::Share,
+                other => {
+                    return Err(bad(format!(
+                        "unknown measure {other:?}; use one of {MEASURES}"
+                    )));
+                }
+            },
+            Some((agg, field)) => {
+                let agg = match agg {
+                    "sum" => Aggregate::Sum,
+                    "avg" => Aggregate::Avg,
+                    "min" => Aggregate::Min,
+                    "max" => Aggregate::Max,
+                    other => {
+                        return Err(bad(format!(
+                            "unknown measure {other:?}; use one of {MEASURES}"
+                        )));
+                    }
+                };
+                let kind = field_kind(dataset, field).map_err(StatsError::Field)?;
+                if kind != FieldKind::Number {
+                    return Err(bad(format!(
+                        "{}:{field} needs a numeric field, and {field} is {}",
+                        agg.sql(),
+                        dataset
+                            .fields
+                            .iter()
+                            .find(|f| f.name == field)
+                            .map_or("not numeric", |f| f.kind.as_str())
+                    )));
+                }
+                Self::Field(agg, field.to_owned())
+            }
+        };
+        let geometry = dataset.geometry_type.as_str();
+        match (&measure, geometry) {
+            (Self::Length, g) if g != "MultiLineString" => Err(bad(format!(
+                "length needs lines, and {} holds {}",
+                dataset.id,
+                geometry_word(g)
+            ))),
+            (Self::Area | Self::Share, g) if g != "MultiPolygon" => Err(bad(format!(
+                "{} needs polygons, and {} holds {}",
+                measure.name(),
+                dataset.id,
+                geometry_word(g)
+            ))),
+            _ => Ok(measure),
+        }
+    }
+
+    /// The name as written in a request.
+    #[must_use]
+    pub fn name(&self) -> String {
+        match self {
+            Self::Count => "count".into(),
+            Self::Length => "length".into(),
+            Self::Area => "area".into(),
+            Self::Share => "share".into(),
+            Self::Field(agg, field) => format!("{}:{field}", agg.sql()),
+        }
+    }
+
+    /// The unit of the value.
+    #[must_use]
+    pub fn unit(&self) -> &'static str {
+        match self {
+            Self::Count => "features",
+            Self::Length => "m",
+            Self::Area => "m²",
+            Self::Share => "%",
+            Self::Field(..) => "as the field",
+        }
+    }
+}
+
+fn geometry_word(geometry_type: &str) -> &'static str {
+    match geometry_type {
+        "MultiPolygon" => "polygons",
+        "MultiLineString" => "lines",
+        _ => "points",
+    }
+}
+
+/// Response format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// `application/json`.
+    Json,
+    /// `text/csv`, one row per line.
+    Csv,
+    /// `application/geo+json`, each row with its unit's geometry.
+    GeoJson,
+}
+
+impl Format {
+    fn parse(text: &str) -> Result<Self, StatsError> {
+        match text {
+            "json" => Ok(Self::Json),
+            "csv" => Ok(Self::Csv),
+            "geojson" => Ok(Self::GeoJson),
+            other => Err(StatsError::Parameter(format!(
+                "format {other:?} is not one of json, csv, geojson"
+            ))),
+        }
+    }
+}
+
+/// One unit of a division: `lan:20`.
+#[derive(Debug, Clone)]
+pub struct UnitRef {
+    /// The division dataset.
+    pub division: Arc<Dataset>,
+    /// The unit's code.
+    pub code: String,
+}
+
+/// The parts every statistics endpoint shares.
+#[derive(Debug, Clone)]
+pub struct Question {
+    /// The dataset measured.
+    pub dataset: Arc<Dataset>,
+    /// What is measured.
+    pub measure: Measure,
+    /// Field the rows are split by.
+    pub group: Option<String>,
+    /// The `where` as written, and parsed.
+    pub filter: Option<(String, Filter)>,
+    /// Response format.
+    pub format: Format,
+}
+
+/// The request's query parameters, taken one by one so that whatever is left is unknown.
+pub struct Params(BTreeMap<String, String>);
+
+impl Params {
+    /// Wraps the query parameters.
+    #[must_use]
+    pub fn new(map: BTreeMap<String, String>) -> Self {
+        Self(map)
+    }
+
+    /// Removes and returns `name`.
+    pub fn take(&mut self, name: &str) -> Option<String> {
+        self.0.remove(name)
+    }
+
+    /// Refuses parameters nobody took: a misspelt `mesure=` must not silently mean a count.
+    ///
+    /// # Errors
+    /// [`StatsError::Parameter`] naming them and the known ones.
+    pub fn finish(self, known: &[&str]) -> Result<(), StatsError> {
+        match self.0.keys().next() {
+            None => Ok(()),
+            Some(name) => Err(StatsError::Parameter(format!(
+                "unknown parameter {name:?}; this endpoint takes {}",
+                known.join(", ")
+            ))),
+        }
+    }
+}
+
+/// The dataset named in the path, loaded.
+///
+/// # Errors
+/// When the id is malformed or not loaded.
+pub fn dataset(datasets: &Datasets, id: &str) -> Result<Arc<Dataset>, StatsError> {
+    let parsed = DatasetId::parse(id)?;
+    datasets
+        .get(&parsed)
+        .ok_or_else(|| StatsError::UnknownDataset(id.chars().take(64).collect()))
+}
+
+/// A loaded division named `id`.
+///
+/// # Errors
+/// When it is not loaded or is not a division.
+pub fn division(datasets: &Datasets, id: &str) -> Result<Arc<Dataset>, StatsError> {
+    let d = dataset(datasets, id).map_err(|_| unknown_division(datasets, id))?;
+    if d.role == "division" {
+        Ok(d)
+    } else {
+        Err(unknown_division(datasets, id))
+    }
+}
+
+fn unknown_division(datasets: &Datasets, id: &str) -> StatsError {
+    let known: Vec<String> = datasets
+        .all()
+        .iter()
+        .filter(|d| d.role == "division")
+        .map(|d| d.id.to_string())
+        .collect();
+    StatsError::UnknownDivision(format!(
+        "{:?} is not a loaded division; divisions: {}",
+        id.chars().take(64).collect::<String>(),
+        known.join(", ")
+    ))
+}
+
+/// `lan:20` → the unit reference (its existence is checked by the query).
+///
+/// # Errors
+/// When malformed or the division is unknown.
+pub fn unit_ref(datasets: &Datasets, param: &str, text: &str) -> Result<UnitRef, StatsError> {
+    let (division_id, code) = text.split_once(':').ok_or_else(|| {
+        StatsError::Parameter(format!(
+            "{param}={text:?} must name a unit as <division>:<code>, e.g. lan:20"
+        ))
+    })?;
+    if code.is_empty() || code.len() > 64 {
+        return Err(StatsError::Parameter(format!(
+            "{param}={text:?} has no unit code after ':'"
+        )));
+    }
+    Ok(UnitRef {
+        division: division(datasets, division_id)?,
+        code: code.to_owned(),
+    })
+}
+
+/// The parameters every endpoint shares: `measure`, `group`, `where`, `format`.
+///
+/// # Errors
+/// When any of them is invalid for the dataset.
+pub fn question(dataset: Arc<Dataset>, params: &mut Params) -> Result<Question, StatsError> {
+    let measure = Measure::parse(
+        params.take("measure").as_deref().unwrap_or("count"),
+        &dataset,
+    )?;
+    let group = params
+        .take("group")
+        .map(|g| field_kind(&dataset, &g).map(|_| g))
+        .transpose()
+        .map_err(StatsError::Field)?;
+    let filter = params
+        .take("where")
+        .filter(|w| !w.trim().is_empty())
+        .map(|w| Filter::parse(&w, &dataset).map(|f| (w, f)))
+        .transpose()
+        .map_err(StatsError::Where)?;
+    let format = params
+        .take("format")
+        .as_deref()
+        .map_or(Ok(Format::Json), Format::parse)?;
+    Ok(Question {
+        dataset,
+        measure,
+        group,
+        filter,
+        format,
+    })
+}

@@ -1,0 +1,245 @@
+//! The statistics SQL, built once per question from escaped identifiers and bound values.
+//!
+//! Every question ends in the same two common table expressions, `units` (code, name,
+//! `area_m2` of each unit asked about) and `hits` (one row per feature and unit: `fid`,
+//! `length_m`, `area_m2`, the polygon `piece` inside, the group value and the measured field),
+//! and one statement answers with the rows and a totals row, so `hits` is computed once.
+//! `hits` comes from the load-time overlay for divisions, and is cut on the fly for a drawn
+//! area or a border zone.
+
+use rummet_core::{DATA_SCHEMA, clip_sql, escape_identifier};
+
+use super::param::Param;
+use super::request::{Measure, Question, UnitRef};
+
+/// Grid the dissolve of a share snaps to, in metres (as at load).
+const DISSOLVE_GRID_M: f64 = 0.001;
+
+/// A statement and its parameters.
+pub struct Built {
+    /// SQL returning rows `(kind, code, name, unit_m2, grp, features, length_m, area_m2,
+    /// covered_m2, value)`, the rows first and one `kind = 'total'` row last.
+    pub sql: String,
+    /// Bound values, `$1` first.
+    pub params: Vec<Param>,
+}
+
+/// `rummet_data."table"`.
+#[must_use]
+pub fn data_table(table: &str) -> String {
+    format!(
+        "{}.{}",
+        escape_identifier(DATA_SCHEMA),
+        escape_identifier(table)
+    )
+}
+
+fn push(params: &mut Vec<Param>, value: Param) -> String {
+    let cast = value.sql_type();
+    params.push(value);
+    format!("${}::{cast}", params.len())
+}
+
+/// `units` over a division, optionally only the units whose inner point lies in `within`.
+fn division_units(by: &str, within: Option<&UnitRef>, params: &mut Vec<Param>) -> String {
+    let division = push(params, Param::Text(by.to_owned()));
+    let inside = within.map_or_else(String::new, |w| {
+        let d = push(params, Param::Text(w.division.id.to_string()));
+        let c = push(params, Param::Text(w.code.clone()));
+        format!(
+            " AND EXISTS (SELECT 1 FROM rummet.division_units w
+                 WHERE w.division = {d} AND w.code = {c} AND ST_Intersects(w.geom, u.point))"
+        )
+    });
+    format!(
+        "units AS (SELECT u.code, u.name, u.area_m2 FROM rummet.division_units u
+           WHERE u.division = {division}{inside})"
+    )
+}
+
+/// The group and field columns of `hits`, and the `where`.
+fn feature_columns(q: &Question, params: &mut Vec<Param>) -> (String, String, String) {
+    let group = q.group.as_ref().map_or_else(
+        || "NULL::text".to_owned(),
+        |g| format!("f.{}::text", escape_identifier(g)),
+    );
+    let value = match &q.measure {
+        Measure::Field(_, field) => format!("f.{}::float8", escape_identifier(field)),
+        _ => "NULL::float8".to_owned(),
+    };
+    let filter = q
+        .filter
+        .as_ref()
+        .map_or_else(|| "true".to_owned(), |(_, f)| f.to_sql(params));
+    (group, value, filter)
+}
+
+/// Per-unit rows and the totals row over `units` and `hits`.
+fn answer(q: &Question, ctes: &str) -> String {
+    let share = q.measure == Measure::Share;
+    let covered = if share {
+        format!("coalesce(ST_Area(ST_Union(h.piece, {DISSOLVE_GRID_M})), 0)")
+    } else {
+        "0::float8".to_owned()
+    };
+    let covered_total = if share {
+        format!(
+            "(SELECT coalesce(sum(c), 0) FROM (SELECT ST_Area(ST_Union(piece, {DISSOLVE_GRID_M})) AS c
+               FROM hits GROUP BY code) x)"
+        )
+    } else {
+        "0::float8".to_owned()
+    };
+    let (value, value_total) = match &q.measure {
+        Measure::Field(agg, _) => (
+            format!("{}(h.val)::float8", agg.sql()),
+            // A feature reaching two units counts once in the total.
+            format!(
+                "(SELECT {}(val)::float8 FROM (SELECT DISTINCT ON (fid) val FROM hits ORDER BY fid) d)",
+                agg.sql()
+            ),
+        ),
+        _ => ("NULL::float8".to_owned(), "NULL::float8".to_owned()),
+    };
+    // Ungrouped, every unit gets a row (zero where nothing reaches it: a choropleth needs
+    // them); grouped, only the groups present.
+    let join = if q.group.is_some() {
+        "JOIN"
+    } else {
+        "LEFT JOIN"
+    };
+    format!(
+        "WITH {ctes},
+         rows AS (SELECT u.code, u.name, u.area_m2 AS unit_m2, h.grp, count(h.fid) AS features,
+                         coalesce(sum(h.length_m), 0) AS length_m, coalesce(sum(h.area_m2), 0) AS area_m2,
+                         {covered} AS covered_m2, {value} AS value
+                  FROM units u {join} hits h ON h.code = u.code
+                  GROUP BY u.code, u.name, u.area_m2, h.grp)
+         SELECT 0 AS kind, code, name, unit_m2, grp, features, length_m, area_m2, covered_m2, value FROM rows
+         UNION ALL
+         SELECT 1, NULL, NULL, (SELECT coalesce(sum(area_m2), 0) FROM units), NULL,
+                count(DISTINCT fid), coalesce(sum(length_m), 0), coalesce(sum(area_m2), 0),
+                {covered_total}, {value_total}
+         FROM hits
+         ORDER BY kind, code, grp"
+    )
+}
+
+/// A question by division, from the load-time overlay table `overlay`.
+#[must_use]
+pub fn by_division(
+    q: &Question,
+    by: &str,
+    within: Option<&UnitRef>,
+    overlay: &str,
+    features: &str,
+) -> Built {
+    let mut params = Vec::new();
+    let units = division_units(by, within, &mut params);
+    let (group, value, filter) = feature_columns(q, &mut params);
+    let hits = format!(
+        "hits AS MATERIALIZED (
+           SELECT o.code, o.fid, o.length_m, o.area_m2, o.piece, {group} AS grp, {value} AS val
+           FROM {overlay} o JOIN {features} f ON f.fid = o.fid
+           WHERE o.code IN (SELECT code FROM units) AND {filter})",
+        overlay = data_table(overlay),
+        features = data_table(features),
+    );
+    Built {
+        sql: answer(q, &format!("{units}, {hits}")),
+        params,
+    }
+}
+
+/// An unfiltered, ungrouped count, length, area or share by division: the summary written at
+/// load, one row per unit. `national` is the distinct feature count of the whole overlay,
+/// used when no `within` narrows it.
+#[must_use]
+pub fn summary(
+    dataset: &str,
+    by: &str,
+    within: Option<&UnitRef>,
+    overlay: &str,
+    national: i64,
+) -> Built {
+    let mut params = Vec::new();
+    let units = division_units(by, within, &mut params);
+    let ds = push(&mut params, Param::Text(dataset.to_owned()));
+    let features_total = if within.is_some() {
+        format!(
+            "(SELECT count(DISTINCT fid) FROM {} WHERE code IN (SELECT code FROM units))",
+            data_table(overlay)
+        )
+    } else {
+        push(&mut params, Param::Int(national))
+    };
+    let by_param = push(&mut params, Param::Text(by.to_owned()));
+    let sql = format!(
+        "WITH {units},
+         rows AS (SELECT u.code, u.name, u.area_m2 AS unit_m2, s.features, s.length_m, s.area_m2, s.covered_m2
+                  FROM units u JOIN rummet.overlay_summary s
+                    ON s.dataset = {ds} AND s.division = {by_param} AND s.code = u.code)
+         SELECT 0 AS kind, code, name, unit_m2, NULL::text AS grp, features, length_m, area_m2, covered_m2,
+                NULL::float8 AS value FROM rows
+         UNION ALL
+         SELECT 1, NULL, NULL, coalesce(sum(unit_m2), 0), NULL, {features_total},
+                coalesce(sum(length_m), 0), coalesce(sum(area_m2), 0), coalesce(sum(covered_m2), 0), NULL
+         FROM rows
+         ORDER BY kind, code"
+    );
+    Built { sql, params }
+}
+
+/// A polygon asked about directly (a drawn area, one side of a border zone), in EPSG:3006.
+pub struct Zone {
+    /// Row code.
+    pub code: String,
+    /// Row name.
+    pub name: String,
+    /// EWKB of the polygon in SWEREF 99 TM.
+    pub ewkb: Vec<u8>,
+}
+
+/// A question over `zones`, cutting the features of `features` (a table of `dimension`:
+/// 1 points, 2 lines, 3 polygons) on the fly.
+#[must_use]
+pub fn in_zones(q: &Question, zones: &[Zone], features: &str, dimension: i32) -> Built {
+    let mut params = Vec::new();
+    let codes = push(
+        &mut params,
+        Param::Texts(zones.iter().map(|z| z.code.clone()).collect()),
+    );
+    let names = push(
+        &mut params,
+        Param::Texts(zones.iter().map(|z| z.name.clone()).collect()),
+    );
+    let wkbs: Vec<String> = zones
+        .iter()
+        .map(|z| push(&mut params, Param::Bytes(z.ewkb.clone())))
+        .collect();
+    let (group, value, filter) = feature_columns(q, &mut params);
+    let clip = clip_sql(dimension, "u.geom", "t.g");
+    let sql = answer(
+        q,
+        &format!(
+            "units AS (SELECT code, name, ST_Area(geom) AS area_m2, geom,
+                              ST_Expand(ST_Envelope(ST_Transform(geom, 3857)), 1000) AS box
+                       FROM (SELECT z.code, z.name, ST_GeomFromEWKB(z.wkb) AS geom
+                             FROM unnest({codes}, {names}, ARRAY[{wkbs}]) AS z(code, name, wkb)) z),
+             cut AS (SELECT u.code, f.fid, {group} AS grp, {value} AS val, {clip} AS piece
+                     FROM units u JOIN {features} f ON f.geom && u.box
+                     CROSS JOIN LATERAL (SELECT ST_Transform(f.geom, 3006) AS g) t
+                     WHERE ST_Intersects(u.geom, t.g) AND {filter}),
+             hits AS MATERIALIZED (
+               SELECT code, fid, grp, val,
+                      CASE WHEN {dimension} = 2 THEN ST_Length(piece) ELSE 0 END AS length_m,
+                      CASE WHEN {dimension} = 3 THEN ST_Area(piece) ELSE 0 END AS area_m2,
+                      CASE WHEN {dimension} = 3 THEN piece END AS piece
+               FROM cut
+               WHERE {dimension} = 1 OR ST_Length(piece) > 0 OR ST_Area(piece) > 0)",
+            wkbs = wkbs.join(", "),
+            features = data_table(features),
+        ),
+    );
+    Built { sql, params }
+}
