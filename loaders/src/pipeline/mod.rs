@@ -199,8 +199,9 @@ async fn open_checked(
 /// Prepares the load transaction: quiet notices, one load of a dataset at a time, a new
 /// version number.
 async fn begin(tx: &Transaction<'_>, entry: &CatalogEntry) -> Result<i64> {
-    // ST_IsValid reports every defect as a NOTICE; the report counts them instead.
-    tx.batch_execute("SET LOCAL client_min_messages = warning")
+    // ST_IsValid reports every defect as a NOTICE; the report counts them instead. The
+    // server's statement timeout guards requests, not loads: a national overlay takes minutes.
+    tx.batch_execute("SET LOCAL client_min_messages = warning; SET LOCAL statement_timeout = 0")
         .await
         .map_err(LoadError::db("configuring the load session"))?;
     tx.execute(

@@ -32,7 +32,9 @@ impl From<tokio_postgres::Error> for QueryError {
         };
         let code = db.code();
         let message = db.message().to_owned();
-        if *code == SqlState::QUERY_CANCELED {
+        // GEOS checks for the cancel PostgreSQL raises at the statement timeout and reports
+        // it as its own error, "InterruptedException: Interrupted!", not as a cancel.
+        if *code == SqlState::QUERY_CANCELED || message.contains("InterruptedException") {
             Self::Timeout
         } else if *code == SqlState::UNDEFINED_TABLE
             || message.starts_with("could not open relation")
