@@ -7,5 +7,8 @@ mod sql;
 mod tile;
 
 pub use dataset_id::{DatasetId, InvalidDatasetId};
-pub use sql::{DATA_SCHEMA, REGISTRY_SCHEMA, clip_sql, escape_identifier, version_table};
+pub use sql::{
+    DATA_SCHEMA, DISSOLVE_GRID_M, REGISTRY_SCHEMA, clip_sql, escape_identifier, geometry_dimension,
+    version_table,
+};
 pub use tile::{InvalidTile, MAX_ZOOM, TileCoord};

@@ -23,6 +23,21 @@ pub fn version_table(id: &DatasetId, version: i64) -> String {
     format!("{id}_v{version}")
 }
 
+/// Grid a statistics dissolve snaps to, in metres: a fixed-precision union is robust against
+/// the nearly coincident edges of neighbouring polygons, and a millimetre changes no area. The
+/// load-time summary and a filtered share at query time must dissolve alike.
+pub const DISSOLVE_GRID_M: f64 = 0.001;
+
+/// The dimension of a registry geometry type: 3 polygons, 2 lines, 1 points.
+#[must_use]
+pub fn geometry_dimension(geometry_type: &str) -> i32 {
+    match geometry_type {
+        "MultiPolygon" => 3,
+        "MultiLineString" => 2,
+        _ => 1,
+    }
+}
+
 /// SQL for the part of `feature` inside `unit`, both in SWEREF 99 TM, for a dataset of
 /// `dimension` (1 points, 2 lines, 3 polygons): the load-time overlay and the on-the-fly cut of
 /// a drawn area measure alike. A feature wholly inside (most of them) is taken whole; only

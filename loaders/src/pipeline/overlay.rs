@@ -7,15 +7,12 @@
 
 use std::time::{Duration, Instant};
 
-use rummet_core::{DATA_SCHEMA, clip_sql, escape_identifier};
+use rummet_core::{DATA_SCHEMA, DISSOLVE_GRID_M, clip_sql, escape_identifier, geometry_dimension};
 use serde::Serialize;
 use tokio_postgres::Transaction;
 
 use crate::{LoadError, Result};
 
-/// Grid the dissolve snaps to, in metres: a fixed-precision union is robust against the
-/// nearly coincident edges of neighbouring polygons, and a millimetre changes no area.
-const DISSOLVE_GRID_M: f64 = 0.001;
 /// Margin around a unit's Web Mercator box when looking for candidate features: straight
 /// edges in SWEREF 99 TM bend slightly in Web Mercator.
 const BOX_MARGIN_M: f64 = 1000.0;
@@ -41,16 +38,6 @@ struct Serving {
     geometry_type: String,
     /// Code and name columns, for a division.
     division: Option<(String, String)>,
-}
-
-impl Serving {
-    fn dimension(&self) -> i32 {
-        match self.geometry_type.as_str() {
-            "MultiPolygon" => 3,
-            "MultiLineString" => 2,
-            _ => 1,
-        }
-    }
 }
 
 /// Recomputes every overlay the load of `id` changes: its own against every division and,
@@ -172,7 +159,7 @@ async fn overlay(
     let started = Instant::now();
     let table_name = format!("ov_{}_{}", dataset.version, division.version);
     let table = qualified(&table_name);
-    let dim = dataset.dimension();
+    let dim = geometry_dimension(&dataset.geometry_type);
     // The piece is kept for polygons only: shares dissolve it; lengths and counts need none.
     let create = format!(
         "DROP TABLE IF EXISTS {table};

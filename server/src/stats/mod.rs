@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 use deadpool_postgres::Pool;
 use moka::future::Cache;
-use rummet_core::version_table;
+use rummet_core::{geometry_dimension, version_table};
 use serde_json::json;
 use tokio_postgres::GenericClient;
 
@@ -108,7 +108,7 @@ impl StatsService {
         let client = self.pool.get().await?;
         let overlay = overlay(&**client, &q.dataset, &by).await?;
         if let Some(w) = &within {
-            check_unit(&**client, w).await?;
+            zones::check_unit(&**client, w).await?;
         }
         let simple = q.filter.is_none()
             && q.group.is_none()
@@ -240,11 +240,7 @@ impl StatsService {
         zones: Vec<Zone>,
         context: serde_json::Value,
     ) -> Result<Rendered, StatsError> {
-        let dimension = match q.dataset.geometry_type.as_str() {
-            "MultiPolygon" => 3,
-            "MultiLineString" => 2,
-            _ => 1,
-        };
+        let dimension = geometry_dimension(&q.dataset.geometry_type);
         let built: Built = sql::in_zones(q, &zones, &q.dataset.table_name, dimension);
         let result = client.query(&built.sql, &bind(&built.params)).await?;
         let (rows, totals) = answer::rows_and_totals(q, &result);
@@ -335,21 +331,6 @@ async fn overlay(
             dataset: dataset.id.to_string(),
             division: by.id.to_string(),
         })
-}
-
-async fn check_unit(client: &impl GenericClient, unit: &UnitRef) -> Result<(), StatsError> {
-    let found = client
-        .query_opt(
-            "SELECT 1 FROM rummet.division_units WHERE division = $1 AND code = $2",
-            &[&unit.division.id.as_str(), &unit.code],
-        )
-        .await?;
-    found.map(|_| ()).ok_or_else(|| {
-        StatsError::UnknownDivision(format!(
-            "{} has no unit with code {:?}",
-            unit.division.id, unit.code
-        ))
-    })
 }
 
 async fn division_geometries(

@@ -7,13 +7,10 @@
 //! `hits` comes from the load-time overlay for divisions, and is cut on the fly for a drawn
 //! area or a border zone.
 
-use rummet_core::{DATA_SCHEMA, clip_sql, escape_identifier};
+use rummet_core::{DATA_SCHEMA, DISSOLVE_GRID_M, clip_sql, escape_identifier};
 
 use super::param::Param;
 use super::request::{Measure, Question, UnitRef};
-
-/// Grid the dissolve of a share snaps to, in metres (as at load).
-const DISSOLVE_GRID_M: f64 = 0.001;
 
 /// A statement and its parameters.
 pub struct Built {

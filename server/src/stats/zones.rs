@@ -214,6 +214,25 @@ pub async fn drawn_zone(
     ))
 }
 
+/// Refuses a unit its division does not have.
+///
+/// # Errors
+/// [`StatsError::UnknownDivision`] naming the code; database failures.
+pub async fn check_unit(client: &impl GenericClient, unit: &UnitRef) -> Result<(), StatsError> {
+    let found = client
+        .query_opt(
+            "SELECT 1 FROM rummet.division_units WHERE division = $1 AND code = $2",
+            &[&unit.division.id.as_str(), &unit.code],
+        )
+        .await?;
+    found.map(|_| ()).ok_or_else(|| {
+        StatsError::UnknownDivision(format!(
+            "{} has no unit with code {:?}",
+            unit.division.id, unit.code
+        ))
+    })
+}
+
 /// `5km`, `500m`, `2.5 km` or a bare number of metres.
 ///
 /// # Errors
@@ -260,18 +279,7 @@ pub async fn border_zones(
     within: f64,
 ) -> Result<(Vec<Zone>, f64), StatsError> {
     for unit in [a, b] {
-        let exists = client
-            .query_opt(
-                "SELECT 1 FROM rummet.division_units WHERE division = $1 AND code = $2",
-                &[&unit.division.id.as_str(), &unit.code],
-            )
-            .await?;
-        if exists.is_none() {
-            return Err(StatsError::UnknownDivision(format!(
-                "{} has no unit with code {:?}",
-                unit.division.id, unit.code
-            )));
-        }
+        check_unit(client, unit).await?;
     }
     let row = client
         .query_one(
