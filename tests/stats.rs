@@ -290,6 +290,24 @@ async fn where_and_group_narrow_and_split_the_rows() {
             ("B".into(), "NVO".into(), 1.0)
         ]
     );
+    // Grouped shares dissolve within each group; the total dissolves each unit whole.
+    let shares = ok(
+        &app,
+        "/api/stats/testreservat?by=testruta&measure=share&group=typ",
+    )
+    .await;
+    let got: Vec<f64> = shares["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .map(|r| r["value"].as_f64().expect("value"))
+        .collect();
+    assert_eq!(got.len(), 3, "{shares}");
+    for (value, want) in got.iter().zip([16.0, 10.0, 1.0]) {
+        assert!(close(*value, want), "{value} != {want} in {shares}");
+    }
+    let total = shares["totals"]["value"].as_f64().expect("total");
+    assert!(close(total, 13.5), "total {total}");
 
     let by_class = ok(
         &app,

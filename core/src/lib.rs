@@ -8,7 +8,7 @@ mod tile;
 
 pub use dataset_id::{DatasetId, InvalidDatasetId};
 pub use sql::{
-    DATA_SCHEMA, DISSOLVE_GRID_M, REGISTRY_SCHEMA, clip_sql, escape_identifier, geometry_dimension,
-    version_table,
+    DATA_SCHEMA, PieceMeasures, REGISTRY_SCHEMA, clip_sql, covered_sql, escape_identifier,
+    geometry_dimension, piece_measures, version_table,
 };
 pub use tile::{InvalidTile, MAX_ZOOM, TileCoord};

@@ -23,10 +23,58 @@ pub fn version_table(id: &DatasetId, version: i64) -> String {
     format!("{id}_v{version}")
 }
 
-/// Grid a statistics dissolve snaps to, in metres: a fixed-precision union is robust against
-/// the nearly coincident edges of neighbouring polygons, and a millimetre changes no area. The
-/// load-time summary and a filtered share at query time must dissolve alike.
-pub const DISSOLVE_GRID_M: f64 = 0.001;
+/// SQL of the area covered, overlaps dissolved, per `keys` (comma-separated columns) of
+/// `pieces`, a relation with those keys and `cluster`, `area_m2` and `piece`: answers
+/// `(keys…, covered_m2)`. A cluster is a set of pieces of one unit whose overlaps connect
+/// them; a piece no other overlaps is a cluster of its own. Clusters never overlap each other,
+/// so each is dissolved on its own (`rummet.dissolved_area`) and a cluster of one piece (also
+/// one whose partners a filter removed) needs no dissolve at all. The load-time summary and a
+/// filtered share at query time must dissolve alike, so both take it from here.
+#[must_use]
+pub fn covered_sql(pieces: &str, keys: &str) -> String {
+    format!(
+        "SELECT {keys}, sum(c) AS covered_m2 FROM ( \
+           SELECT {keys}, CASE WHEN count(*) = 1 THEN sum(area_m2) \
+                               ELSE rummet.dissolved_area(array_agg(piece)) END AS c \
+           FROM {pieces} GROUP BY {keys}, cluster) clusters \
+         GROUP BY {keys}"
+    )
+}
+
+/// The measures of an overlay piece of `dimension` (1 points, 2 lines, 3 polygons), as SQL
+/// over the piece expression: its length and area in metres, and whether it counts at all (a
+/// line along a unit's border, or a polygon touching it, has nothing inside).
+pub struct PieceMeasures {
+    /// Length inside, m (0 unless lines).
+    pub length: String,
+    /// Area inside, m² (0 unless polygons).
+    pub area: String,
+    /// The condition a piece must meet to count.
+    pub counts: String,
+}
+
+/// [`PieceMeasures`] of `piece`, shared by the load-time overlay and the on-the-fly cut.
+#[must_use]
+pub fn piece_measures(dimension: i32, piece: &str) -> PieceMeasures {
+    let zero = "0::float8".to_owned();
+    match dimension {
+        3 => PieceMeasures {
+            length: zero,
+            area: format!("ST_Area({piece})"),
+            counts: format!("ST_Area({piece}) > 0"),
+        },
+        2 => PieceMeasures {
+            length: format!("ST_Length({piece})"),
+            area: zero,
+            counts: format!("ST_Length({piece}) > 0"),
+        },
+        _ => PieceMeasures {
+            length: zero.clone(),
+            area: zero,
+            counts: "true".to_owned(),
+        },
+    }
+}
 
 /// The dimension of a registry geometry type: 3 polygons, 2 lines, 1 points.
 #[must_use]

@@ -261,10 +261,12 @@ impl CatalogEntry {
         for f in &entry.fields {
             rummet_core::DatasetId::parse(&f.column)
                 .map_err(|_| format!("{file}: column {:?} must be a-z, 0-9, _", f.column))?;
+            // The statistics overlay copies the fields beside its own `unit_` columns.
             if matches!(
                 f.column.as_str(),
                 "fid" | "geom" | "minzoom" | "area_m2" | "length_m"
-            ) {
+            ) || f.column.starts_with("unit_")
+            {
                 return Err(format!("{file}: column {:?} is reserved", f.column));
             }
         }

@@ -42,6 +42,10 @@ pub struct DbConfig {
     pub connect_timeout_ms: u64,
     /// Longest a single query may run before PostgreSQL cancels it.
     pub statement_timeout_ms: u64,
+    /// Memory a query's sort or hash may use before spilling to disk, in MiB (PostgreSQL's
+    /// `work_mem`, per connection): a statistics question over 150,000 pieces spills at the
+    /// server default of 4 MiB.
+    pub work_mem_mb: u64,
 }
 
 /// The in-process tile cache.
@@ -75,6 +79,7 @@ impl Default for Config {
                 pool_wait_ms: 2_000,
                 connect_timeout_ms: 5_000,
                 statement_timeout_ms: 15_000,
+                work_mem_mb: 64,
             },
             cache: CacheConfig { size_mb: 256 },
             tiles: TilesConfig {

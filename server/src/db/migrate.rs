@@ -37,6 +37,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "0005_statistics.sql",
         sql: include_str!("migrations/0005_statistics.sql"),
     },
+    Migration {
+        version: 6,
+        name: "0006_overlay_attributes.sql",
+        sql: include_str!("migrations/0006_overlay_attributes.sql"),
+    },
 ];
 
 /// Creates PostGIS if needed and applies every migration not applied yet.

@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 use deadpool_postgres::Pool;
 use moka::future::Cache;
-use rummet_core::{geometry_dimension, version_table};
+use rummet_core::geometry_dimension;
 use serde_json::json;
 use tokio_postgres::GenericClient;
 
@@ -116,7 +116,6 @@ impl StatsService {
                 q.measure,
                 Measure::Count | Measure::Length | Measure::Area | Measure::Share
             );
-        let features = version_table(&q.dataset.id, overlay.dataset_version);
         let built = if simple {
             sql::summary(
                 q.dataset.id.as_str(),
@@ -126,13 +125,7 @@ impl StatsService {
                 overlay.features,
             )
         } else {
-            sql::by_division(
-                &q,
-                by.id.as_str(),
-                within.as_ref(),
-                &overlay.table,
-                &features,
-            )
+            sql::by_division(&q, by.id.as_str(), within.as_ref(), &overlay.table)
         };
         let result = client.query(&built.sql, &bind(&built.params)).await?;
         let (rows, totals) = answer::rows_and_totals(&q, &result);

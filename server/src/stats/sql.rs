@@ -2,12 +2,13 @@
 //!
 //! Every question ends in the same two common table expressions, `units` (code, name,
 //! `area_m2` of each unit asked about) and `hits` (one row per feature and unit: `fid`,
-//! `length_m`, `area_m2`, the polygon `piece` inside, the group value and the measured field),
+//! `length_m`, `area_m2`, the polygon `piece` inside and its overlap `cluster` (see
+//! [`covered_sql`]), the group value and the measured field),
 //! and one statement answers with the rows and a totals row, so `hits` is computed once.
 //! `hits` comes from the load-time overlay for divisions, and is cut on the fly for a drawn
 //! area or a border zone.
 
-use rummet_core::{DATA_SCHEMA, DISSOLVE_GRID_M, clip_sql, escape_identifier};
+use rummet_core::{DATA_SCHEMA, clip_sql, covered_sql, escape_identifier, piece_measures};
 
 use super::param::Param;
 use super::request::{Measure, Question, UnitRef};
@@ -74,25 +75,28 @@ fn feature_columns(q: &Question, params: &mut Vec<Param>) -> (String, String, St
 /// Per-unit rows and the totals row over `units` and `hits`.
 fn answer(q: &Question, ctes: &str) -> String {
     let share = q.measure == Measure::Share;
-    let covered = if share {
-        format!("coalesce(ST_Area(ST_Union(h.piece, {DISSOLVE_GRID_M})), 0)")
+    let covers = if share {
+        covered_sql("hits", "code, grp")
     } else {
-        "0::float8".to_owned()
+        "SELECT NULL::text AS code, NULL::text AS grp, 0::float8 AS covered_m2 WHERE false"
+            .to_owned()
     };
-    let covered_total = if share {
-        format!(
-            "(SELECT coalesce(sum(c), 0) FROM (SELECT ST_Area(ST_Union(piece, {DISSOLVE_GRID_M})) AS c
-               FROM hits GROUP BY code) x)"
-        )
-    } else {
-        "0::float8".to_owned()
+    // Ungrouped, the rows already dissolved each unit; grouped, a unit's groups may overlap
+    // each other, so the total dissolves per unit again.
+    let covered_total = match (share, &q.group) {
+        (false, _) => "0::float8".to_owned(),
+        (true, None) => "(SELECT coalesce(sum(covered_m2), 0) FROM rows)".to_owned(),
+        (true, Some(_)) => format!(
+            "(SELECT coalesce(sum(covered_m2), 0) FROM ({}) t)",
+            covered_sql("hits", "code")
+        ),
     };
     let (value, value_total) = match &q.measure {
         Measure::Field(agg, _) => (
             format!("{}(h.val)::float8", agg.sql()),
             // A feature reaching two units counts once in the total.
             format!(
-                "(SELECT {}(val)::float8 FROM (SELECT DISTINCT ON (fid) val FROM hits ORDER BY fid) d)",
+                "(SELECT {}(val)::float8 FROM (SELECT fid, min(val) AS val FROM hits GROUP BY fid) d)",
                 agg.sql()
             ),
         ),
@@ -107,15 +111,19 @@ fn answer(q: &Question, ctes: &str) -> String {
     };
     format!(
         "WITH {ctes},
-         rows AS (SELECT u.code, u.name, u.area_m2 AS unit_m2, h.grp, count(h.fid) AS features,
+         sums AS (SELECT u.code, u.name, u.area_m2 AS unit_m2, h.grp, count(h.fid) AS features,
                          coalesce(sum(h.length_m), 0) AS length_m, coalesce(sum(h.area_m2), 0) AS area_m2,
-                         {covered} AS covered_m2, {value} AS value
+                         {value} AS value
                   FROM units u {join} hits h ON h.code = u.code
-                  GROUP BY u.code, u.name, u.area_m2, h.grp)
+                  GROUP BY u.code, u.name, u.area_m2, h.grp),
+         covers AS ({covers}),
+         rows AS (SELECT s.*, coalesce(c.covered_m2, 0) AS covered_m2
+                  FROM sums s LEFT JOIN covers c ON c.code = s.code AND c.grp IS NOT DISTINCT FROM s.grp)
          SELECT 0 AS kind, code, name, unit_m2, grp, features, length_m, area_m2, covered_m2, value FROM rows
          UNION ALL
          SELECT 1, NULL, NULL, (SELECT coalesce(sum(area_m2), 0) FROM units), NULL,
-                count(DISTINCT fid), coalesce(sum(length_m), 0), coalesce(sum(area_m2), 0),
+                (SELECT count(*) FROM (SELECT fid FROM hits GROUP BY fid) d),
+                coalesce(sum(length_m), 0), coalesce(sum(area_m2), 0),
                 {covered_total}, {value_total}
          FROM hits
          ORDER BY kind, code, grp"
@@ -124,23 +132,24 @@ fn answer(q: &Question, ctes: &str) -> String {
 
 /// A question by division, from the load-time overlay table `overlay`.
 #[must_use]
-pub fn by_division(
-    q: &Question,
-    by: &str,
-    within: Option<&UnitRef>,
-    overlay: &str,
-    features: &str,
-) -> Built {
+pub fn by_division(q: &Question, by: &str, within: Option<&UnitRef>, overlay: &str) -> Built {
     let mut params = Vec::new();
     let units = division_units(by, within, &mut params);
     let (group, value, filter) = feature_columns(q, &mut params);
+    // The overlay carries the features' fields, so it stands in for the feature table `f`;
+    // its pieces are read only when a share dissolves them.
+    let piece = if q.measure == Measure::Share {
+        "f.unit_piece"
+    } else {
+        "NULL::geometry"
+    };
     let hits = format!(
         "hits AS MATERIALIZED (
-           SELECT o.code, o.fid, o.length_m, o.area_m2, o.piece, {group} AS grp, {value} AS val
-           FROM {overlay} o JOIN {features} f ON f.fid = o.fid
-           WHERE o.code IN (SELECT code FROM units) AND {filter})",
+           SELECT f.unit_code AS code, f.fid, f.unit_length_m AS length_m, f.unit_area_m2 AS area_m2,
+                  f.unit_cluster AS cluster, {piece} AS piece, {group} AS grp, {value} AS val
+           FROM {overlay} f
+           WHERE f.unit_code IN (SELECT code FROM units) AND {filter})",
         overlay = data_table(overlay),
-        features = data_table(features),
     );
     Built {
         sql: answer(q, &format!("{units}, {hits}")),
@@ -164,7 +173,7 @@ pub fn summary(
     let ds = push(&mut params, Param::Text(dataset.to_owned()));
     let features_total = if within.is_some() {
         format!(
-            "(SELECT count(DISTINCT fid) FROM {} WHERE code IN (SELECT code FROM units))",
+            "(SELECT count(DISTINCT fid) FROM {} WHERE unit_code IN (SELECT code FROM units))",
             data_table(overlay)
         )
     } else {
@@ -216,6 +225,8 @@ pub fn in_zones(q: &Question, zones: &[Zone], features: &str, dimension: i32) ->
         .collect();
     let (group, value, filter) = feature_columns(q, &mut params);
     let clip = clip_sql(dimension, "u.geom", "t.g");
+    // Cut on the fly, a piece's overlaps are unknown: each zone's pieces are one cluster.
+    let m = piece_measures(dimension, "p.piece");
     let sql = answer(
         q,
         &format!(
@@ -228,14 +239,20 @@ pub fn in_zones(q: &Question, zones: &[Zone], features: &str, dimension: i32) ->
                      CROSS JOIN LATERAL (SELECT ST_Transform(f.geom, 3006) AS g) t
                      WHERE ST_Intersects(u.geom, t.g) AND {filter}),
              hits AS MATERIALIZED (
-               SELECT code, fid, grp, val,
-                      CASE WHEN {dimension} = 2 THEN ST_Length(piece) ELSE 0 END AS length_m,
-                      CASE WHEN {dimension} = 3 THEN ST_Area(piece) ELSE 0 END AS area_m2,
-                      CASE WHEN {dimension} = 3 THEN piece END AS piece
-               FROM cut
-               WHERE {dimension} = 1 OR ST_Length(piece) > 0 OR ST_Area(piece) > 0)",
+               SELECT code, fid, grp, val, {length} AS length_m, {area} AS area_m2,
+                      0::bigint AS cluster, {piece} AS piece
+               FROM cut p
+               WHERE {counts})",
             wkbs = wkbs.join(", "),
             features = data_table(features),
+            length = m.length,
+            area = m.area,
+            counts = m.counts,
+            piece = if dimension == 3 {
+                "piece"
+            } else {
+                "NULL::geometry"
+            },
         ),
     );
     Built { sql, params }
