@@ -238,6 +238,14 @@ async fn every_measure_by_a_division_agrees_with_hand_counted_squares() {
     )
     .await;
     assert_values(&avg, &[("A", 95.0), ("B", 55.0)], 200.0 / 3.0);
+    // The same through the query path (a filter every feature passes) as through the
+    // aggregates precomputed at load.
+    let filtered = ok(
+        &app,
+        &format!("/api/stats/testreservat?{by}&measure=avg:area_ha&where=area_ha%20%3E%200"),
+    )
+    .await;
+    assert_values(&filtered, &[("A", 95.0), ("B", 55.0)], 200.0 / 3.0);
     let min = ok(
         &app,
         &format!("/api/stats/testreservat?{by}&measure=min:area_ha"),

@@ -1,5 +1,7 @@
 //! Where datasets live in PostgreSQL and how identifiers are escaped.
 
+use std::fmt::Write as _;
+
 use crate::DatasetId;
 
 /// Schema holding the registry, migrations and version sequence.
@@ -39,6 +41,42 @@ pub fn covered_sql(pieces: &str, keys: &str) -> String {
            FROM {pieces} GROUP BY {keys}, cluster) clusters \
          GROUP BY {keys}"
     )
+}
+
+/// SQL aggregating each numeric field of `fields` over the rows of a group, as one JSON object
+/// `{"<field>": {"n": …, "sum": …, "min": …, "max": …}}` (`n` counts non-null values; `sum`,
+/// `min`, `max` are null when `n` is 0, as SQL's are). The load writes it per unit and for the
+/// whole dataset; an unfiltered `sum`/`avg`/`min`/`max` question reads it back
+/// ([`field_aggregate_sql`]).
+#[must_use]
+pub fn field_aggregates_sql(fields: &[String], alias: &str) -> String {
+    fields.iter().fold("'{}'::jsonb".to_owned(), |mut out, f| {
+        let column = format!("{alias}.{}", escape_identifier(f));
+        let _ = write!(
+            out,
+            " || jsonb_build_object({key}, jsonb_build_object('n', count({column}), \
+               'sum', sum({column})::float8, 'min', min({column})::float8, 'max', max({column})::float8))",
+            key = escape_literal(f),
+        );
+        out
+    })
+}
+
+/// SQL reading one aggregate (`sum`, `avg`, `min` or `max`) of `field` back from a JSON
+/// object written by [`field_aggregates_sql`]; `field` is a SQL expression (a bound text).
+#[must_use]
+pub fn field_aggregate_sql(json: &str, field: &str, aggregate: &str) -> String {
+    if aggregate == "avg" {
+        format!("(({json}->{field}->>'sum')::float8 / nullif(({json}->{field}->>'n')::float8, 0))")
+    } else {
+        format!("({json}->{field}->>{})::float8", escape_literal(aggregate))
+    }
+}
+
+/// A SQL string literal.
+#[must_use]
+pub fn escape_literal(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
 }
 
 /// The measures of an overlay piece of `dimension` (1 points, 2 lines, 3 polygons), as SQL

@@ -8,7 +8,8 @@
 use std::time::{Duration, Instant};
 
 use rummet_core::{
-    DATA_SCHEMA, clip_sql, covered_sql, escape_identifier, geometry_dimension, piece_measures,
+    DATA_SCHEMA, clip_sql, covered_sql, escape_identifier, field_aggregates_sql,
+    geometry_dimension, piece_measures,
 };
 use serde::Serialize;
 use tokio_postgres::Transaction;
@@ -42,6 +43,8 @@ struct Serving {
     division: Option<(String, String)>,
     /// The catalog fields, copied into the overlay.
     fields: Vec<String>,
+    /// The numeric ones, aggregated per unit in the summary.
+    numeric: Vec<String>,
 }
 
 /// Recomputes every overlay the load of `id` changes: its own against every division and,
@@ -83,7 +86,9 @@ async fn serving(tx: &Transaction<'_>) -> Result<Vec<Serving>> {
         .query(
             "SELECT id, version, table_name, geometry_type,
                     catalog->'division'->>'code' AS code, catalog->'division'->>'name' AS name,
-                    ARRAY(SELECT f->>'name' FROM jsonb_array_elements(fields) f) AS fields
+                    ARRAY(SELECT f->>'name' FROM jsonb_array_elements(fields) f) AS fields,
+                    ARRAY(SELECT f->>'name' FROM jsonb_array_elements(fields) f
+                          WHERE f->>'type' IN ('bigint', 'integer', 'double precision')) AS numeric
              FROM rummet.datasets WHERE geometry_type <> '' ORDER BY id",
             &[],
         )
@@ -100,6 +105,7 @@ async fn serving(tx: &Transaction<'_>) -> Result<Vec<Serving>> {
                 .get::<_, Option<String>>("code")
                 .zip(r.get::<_, Option<String>>("name")),
             fields: r.get("fields"),
+            numeric: r.get("numeric"),
         })
         .collect())
 }
@@ -203,12 +209,13 @@ async fn overlay(
         "SELECT NULL::text AS code, 0::float8 AS covered_m2".to_owned()
     };
     let summary = format!(
-        "INSERT INTO rummet.overlay_summary (dataset, division, code, features, length_m, area_m2, covered_m2)
+        "INSERT INTO rummet.overlay_summary (dataset, division, code, features, length_m, area_m2, covered_m2, fields)
          SELECT $1, $2, u.code, count(o.fid), coalesce(sum(o.unit_length_m), 0), coalesce(sum(o.unit_area_m2), 0),
-                coalesce(min(c.covered_m2), 0)
+                coalesce(min(c.covered_m2), 0), {fields}
          FROM rummet.division_units u LEFT JOIN {table} o ON o.unit_code = u.code
          LEFT JOIN ({covered}) c ON c.code = u.code
-         WHERE u.division = $2 GROUP BY u.code"
+         WHERE u.division = $2 GROUP BY u.code",
+        fields = field_aggregates_sql(&dataset.numeric, "o"),
     );
     tx.execute(&summary, &[&dataset.id, &division.id])
         .await
@@ -216,8 +223,12 @@ async fn overlay(
     let elapsed = started.elapsed();
     tx.execute(
         &format!(
-            "INSERT INTO rummet.overlays (dataset, division, dataset_version, division_version, table_name, pieces, elapsed_ms, features)
-             SELECT $1, $2, $3, $4, $5, $6, $7, count(DISTINCT fid) FROM {table}"
+            "INSERT INTO rummet.overlays (dataset, division, dataset_version, division_version, table_name, pieces, elapsed_ms,
+                                          features, fields)
+             SELECT $1, $2, $3, $4, $5, $6, $7, count(*), {fields}
+             FROM (SELECT DISTINCT ON (fid) fid{numeric} FROM {table} ORDER BY fid) d",
+            fields = field_aggregates_sql(&dataset.numeric, "d"),
+            numeric = columns(&dataset.numeric, ""),
         ),
         &[
             &dataset.id,
@@ -250,8 +261,9 @@ async fn overlay(
 /// per feature and unit, the length and area inside (`unit_length_m`, `unit_area_m2`), for
 /// polygons the piece inside and its overlap cluster
 /// (`unit_cluster`: pieces linked by overlaps share one, a piece nothing overlaps has its own,
-/// `-fid`), and a copy of the feature's catalog fields, so a filtered or grouped
-/// question reads this one table without a join. Returns the rows.
+/// `-fid`), whether the unit is the feature's first by code (`unit_first`: a national total
+/// counts each feature once, in one pass), and a copy of the feature's catalog fields, so a
+/// filtered or grouped question reads this one table without a join. Returns the rows.
 async fn measure(
     tx: &Transaction<'_>,
     table: &str,
@@ -260,22 +272,13 @@ async fn measure(
 ) -> Result<u64> {
     let dim = geometry_dimension(&dataset.geometry_type);
     let source = qualified(&dataset.table);
-    let (field_list, f_fields) = dataset.fields.iter().fold(
-        (String::new(), String::new()),
-        |(mut plain, mut of_f), f| {
-            let f = escape_identifier(f);
-            plain.push_str(", ");
-            plain.push_str(&f);
-            of_f.push_str(", f.");
-            of_f.push_str(&f);
-            (plain, of_f)
-        },
-    );
+    let field_list = columns(&dataset.fields, "");
+    let f_fields = columns(&dataset.fields, "f.");
     tx.batch_execute(&format!(
         "DROP TABLE IF EXISTS {table};
          CREATE TABLE {table} AS
            SELECT fid{field_list}, ''::text AS unit_code, 0::float8 AS unit_length_m,
-                  0::float8 AS unit_area_m2, 0::bigint AS unit_cluster,
+                  0::float8 AS unit_area_m2, 0::bigint AS unit_cluster, true AS unit_first,
                   NULL::geometry(Geometry, 3006) AS unit_piece
            FROM {source} WITH NO DATA"
     ))
@@ -310,7 +313,8 @@ async fn measure(
         let n = tx
             .execute(
                 &format!(
-                    "INSERT INTO {table} (fid{field_list}, unit_code, unit_length_m, unit_area_m2, unit_cluster, unit_piece)
+                    "INSERT INTO {table} (fid{field_list}, unit_code, unit_length_m, unit_area_m2, unit_cluster, unit_first,
+                                          unit_piece)
                      WITH flagged AS (
                        SELECT p.fid, p.code, p.piece,
                               EXISTS (SELECT 1 FROM pg_temp.rummet_pieces o
@@ -325,7 +329,8 @@ async fn measure(
                                    THEN ST_ClusterDBSCAN(piece, 0, 1) OVER (PARTITION BY code, overlapped)
                                    ELSE -fid END AS cluster
                        FROM flagged)
-                     SELECT p.fid{f_fields}, p.code, {length}, {area}, p.cluster, p.piece
+                     SELECT p.fid{f_fields}, p.code, {length}, {area}, p.cluster,
+                            row_number() OVER (PARTITION BY p.fid ORDER BY p.code) = 1, p.piece
                      FROM clustered p JOIN {source} f ON f.fid = p.fid",
                     length = m.length,
                     area = m.area,
@@ -343,8 +348,9 @@ async fn measure(
         // Lengths and counts need no piece, and points or lines never dissolve.
         tx.execute(
             &format!(
-                "INSERT INTO {table} (fid{field_list}, unit_code, unit_length_m, unit_area_m2, unit_cluster)
-                 SELECT p.fid{f_fields}, p.code, {length}, {area}, -p.fid
+                "INSERT INTO {table} (fid{field_list}, unit_code, unit_length_m, unit_area_m2, unit_cluster, unit_first)
+                 SELECT p.fid{f_fields}, p.code, {length}, {area}, -p.fid,
+                        row_number() OVER (PARTITION BY p.fid ORDER BY p.code) = 1
                  FROM ({cut}) p JOIN {source} f ON f.fid = p.fid
                  WHERE {counts}",
                 length = m.length,
@@ -357,4 +363,14 @@ async fn measure(
         .map_err(LoadError::db("overlaying the dataset with a division"))?
     };
     Ok(pieces)
+}
+
+/// `, <prefix>"a", <prefix>"b"…` for a column list following others.
+fn columns(fields: &[String], prefix: &str) -> String {
+    fields.iter().fold(String::new(), |mut out, f| {
+        out.push_str(", ");
+        out.push_str(prefix);
+        out.push_str(&escape_identifier(f));
+        out
+    })
 }

@@ -112,13 +112,10 @@ impl StatsService {
         }
         let simple = q.filter.is_none()
             && q.group.is_none()
-            && matches!(
-                q.measure,
-                Measure::Count | Measure::Length | Measure::Area | Measure::Share
-            );
+            && (within.is_none() || !matches!(q.measure, Measure::Field(..)));
         let built = if simple {
             sql::summary(
-                q.dataset.id.as_str(),
+                &q,
                 by.id.as_str(),
                 within.as_ref(),
                 &overlay.table,

@@ -8,10 +8,12 @@
 //! `hits` comes from the load-time overlay for divisions, and is cut on the fly for a drawn
 //! area or a border zone.
 
-use rummet_core::{DATA_SCHEMA, clip_sql, covered_sql, escape_identifier, piece_measures};
+use rummet_core::{
+    DATA_SCHEMA, clip_sql, covered_sql, escape_identifier, field_aggregate_sql, piece_measures,
+};
 
 use super::param::Param;
-use super::request::{Measure, Question, UnitRef};
+use super::request::{Aggregate, Measure, Question, UnitRef};
 
 /// A statement and its parameters.
 pub struct Built {
@@ -73,6 +75,10 @@ fn feature_columns(q: &Question, params: &mut Vec<Param>) -> (String, String, St
 }
 
 /// Per-unit rows and the totals row over `units` and `hits`.
+///
+/// The totals come from the per-row sums in the same pass: a feature reaching several units
+/// counts once through `first` (true on one of its rows), and `min`/`max` of a feature's
+/// field are the same on every row. So `hits` is read once unless a share dissolves it.
 fn answer(q: &Question, ctes: &str) -> String {
     let share = q.measure == Measure::Share;
     let covers = if share {
@@ -85,7 +91,7 @@ fn answer(q: &Question, ctes: &str) -> String {
     // each other, so the total dissolves per unit again.
     let covered_total = match (share, &q.group) {
         (false, _) => "0::float8".to_owned(),
-        (true, None) => "(SELECT coalesce(sum(covered_m2), 0) FROM rows)".to_owned(),
+        (true, None) => "coalesce(sum(covered_m2), 0)".to_owned(),
         (true, Some(_)) => format!(
             "(SELECT coalesce(sum(covered_m2), 0) FROM ({}) t)",
             covered_sql("hits", "code")
@@ -94,11 +100,13 @@ fn answer(q: &Question, ctes: &str) -> String {
     let (value, value_total) = match &q.measure {
         Measure::Field(agg, _) => (
             format!("{}(h.val)::float8", agg.sql()),
-            // A feature reaching two units counts once in the total.
-            format!(
-                "(SELECT {}(val)::float8 FROM (SELECT fid, min(val) AS val FROM hits GROUP BY fid) d)",
-                agg.sql()
-            ),
+            match agg {
+                Aggregate::Sum => "sum(val_sum)",
+                Aggregate::Avg => "sum(val_sum) / nullif(sum(val_n), 0)",
+                Aggregate::Min => "min(value)",
+                Aggregate::Max => "max(value)",
+            }
+            .to_owned(),
         ),
         _ => ("NULL::float8".to_owned(), "NULL::float8".to_owned()),
     };
@@ -112,8 +120,11 @@ fn answer(q: &Question, ctes: &str) -> String {
     format!(
         "WITH {ctes},
          sums AS (SELECT u.code, u.name, u.area_m2 AS unit_m2, h.grp, count(h.fid) AS features,
+                         count(h.fid) FILTER (WHERE h.first) AS firsts,
                          coalesce(sum(h.length_m), 0) AS length_m, coalesce(sum(h.area_m2), 0) AS area_m2,
-                         {value} AS value
+                         {value} AS value,
+                         sum(h.val) FILTER (WHERE h.first)::float8 AS val_sum,
+                         count(h.val) FILTER (WHERE h.first) AS val_n
                   FROM units u {join} hits h ON h.code = u.code
                   GROUP BY u.code, u.name, u.area_m2, h.grp),
          covers AS ({covers}),
@@ -122,10 +133,9 @@ fn answer(q: &Question, ctes: &str) -> String {
          SELECT 0 AS kind, code, name, unit_m2, grp, features, length_m, area_m2, covered_m2, value FROM rows
          UNION ALL
          SELECT 1, NULL, NULL, (SELECT coalesce(sum(area_m2), 0) FROM units), NULL,
-                (SELECT count(*) FROM (SELECT fid FROM hits GROUP BY fid) d),
-                coalesce(sum(length_m), 0), coalesce(sum(area_m2), 0),
-                {covered_total}, {value_total}
-         FROM hits
+                coalesce(sum(firsts), 0)::bigint, coalesce(sum(length_m), 0), coalesce(sum(area_m2), 0),
+                {covered_total}, ({value_total})::float8
+         FROM rows
          ORDER BY kind, code, grp"
     )
 }
@@ -143,10 +153,17 @@ pub fn by_division(q: &Question, by: &str, within: Option<&UnitRef>, overlay: &s
     } else {
         "NULL::geometry"
     };
+    // Nationally, the load marked each feature's first unit; inside a län, the first unit
+    // may lie outside it, so the rows asked about choose again.
+    let first = if within.is_some() {
+        "row_number() OVER (PARTITION BY f.fid ORDER BY f.unit_code) = 1"
+    } else {
+        "f.unit_first"
+    };
     let hits = format!(
-        "hits AS MATERIALIZED (
+        "hits AS (
            SELECT f.unit_code AS code, f.fid, f.unit_length_m AS length_m, f.unit_area_m2 AS area_m2,
-                  f.unit_cluster AS cluster, {piece} AS piece, {group} AS grp, {value} AS val
+                  f.unit_cluster AS cluster, {first} AS first, {piece} AS piece, {group} AS grp, {value} AS val
            FROM {overlay} f
            WHERE f.unit_code IN (SELECT code FROM units) AND {filter})",
         overlay = data_table(overlay),
@@ -157,12 +174,13 @@ pub fn by_division(q: &Question, by: &str, within: Option<&UnitRef>, overlay: &s
     }
 }
 
-/// An unfiltered, ungrouped count, length, area or share by division: the summary written at
-/// load, one row per unit. `national` is the distinct feature count of the whole overlay,
-/// used when no `within` narrows it.
+/// An unfiltered, ungrouped question by division: the summary written at load, one row per
+/// unit. `national` is the distinct feature count of the whole overlay, used when no `within`
+/// narrows it. A `sum`/`avg`/`min`/`max` comes from the summary's field aggregates, and only
+/// without `within` (the total over the features inside a län is not precomputed).
 #[must_use]
 pub fn summary(
-    dataset: &str,
+    q: &Question,
     by: &str,
     within: Option<&UnitRef>,
     overlay: &str,
@@ -170,7 +188,7 @@ pub fn summary(
 ) -> Built {
     let mut params = Vec::new();
     let units = division_units(by, within, &mut params);
-    let ds = push(&mut params, Param::Text(dataset.to_owned()));
+    let ds = push(&mut params, Param::Text(q.dataset.id.to_string()));
     let features_total = if within.is_some() {
         format!(
             "(SELECT count(DISTINCT fid) FROM {} WHERE unit_code IN (SELECT code FROM units))",
@@ -180,16 +198,30 @@ pub fn summary(
         push(&mut params, Param::Int(national))
     };
     let by_param = push(&mut params, Param::Text(by.to_owned()));
+    let (value, value_total) = match &q.measure {
+        Measure::Field(agg, field) => {
+            let f = push(&mut params, Param::Text(field.clone()));
+            (
+                field_aggregate_sql("s.fields", &f, agg.sql()),
+                format!(
+                    "(SELECT {} FROM rummet.overlays o WHERE o.dataset = {ds} AND o.division = {by_param})",
+                    field_aggregate_sql("o.fields", &f, agg.sql())
+                ),
+            )
+        }
+        _ => ("NULL::float8".to_owned(), "NULL::float8".to_owned()),
+    };
     let sql = format!(
         "WITH {units},
-         rows AS (SELECT u.code, u.name, u.area_m2 AS unit_m2, s.features, s.length_m, s.area_m2, s.covered_m2
+         rows AS (SELECT u.code, u.name, u.area_m2 AS unit_m2, s.features, s.length_m, s.area_m2, s.covered_m2,
+                         {value} AS value
                   FROM units u JOIN rummet.overlay_summary s
                     ON s.dataset = {ds} AND s.division = {by_param} AND s.code = u.code)
          SELECT 0 AS kind, code, name, unit_m2, NULL::text AS grp, features, length_m, area_m2, covered_m2,
-                NULL::float8 AS value FROM rows
+                value FROM rows
          UNION ALL
          SELECT 1, NULL, NULL, coalesce(sum(unit_m2), 0), NULL, {features_total},
-                coalesce(sum(length_m), 0), coalesce(sum(area_m2), 0), coalesce(sum(covered_m2), 0), NULL
+                coalesce(sum(length_m), 0), coalesce(sum(area_m2), 0), coalesce(sum(covered_m2), 0), {value_total}
          FROM rows
          ORDER BY kind, code"
     );
@@ -240,7 +272,8 @@ pub fn in_zones(q: &Question, zones: &[Zone], features: &str, dimension: i32) ->
                      WHERE ST_Intersects(u.geom, t.g) AND {filter}),
              hits AS MATERIALIZED (
                SELECT code, fid, grp, val, {length} AS length_m, {area} AS area_m2,
-                      0::bigint AS cluster, {piece} AS piece
+                      0::bigint AS cluster, row_number() OVER (PARTITION BY fid ORDER BY code) = 1 AS first,
+                      {piece} AS piece
                FROM cut p
                WHERE {counts})",
             wkbs = wkbs.join(", "),

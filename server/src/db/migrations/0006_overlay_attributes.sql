@@ -14,6 +14,11 @@ END $$;
 DELETE FROM rummet.overlay_summary;
 DELETE FROM rummet.overlays;
 
+-- Each numeric field's count, sum, min and max, per unit and (over distinct features) for the
+-- whole dataset, so an unfiltered sum/avg/min/max is read, not computed.
+ALTER TABLE rummet.overlay_summary ADD COLUMN fields jsonb NOT NULL DEFAULT '{}';
+ALTER TABLE rummet.overlays ADD COLUMN fields jsonb NOT NULL DEFAULT '{}';
+
 -- The area of the union of `pieces` (EPSG:3006): the dissolve behind every share. The
 -- floating-precision union is about four times faster than a snapped one on overlapping
 -- reserves; where GEOS finds it topologically unsound, the union is retried snapped to a
