@@ -280,7 +280,8 @@ async fn measure(
            SELECT fid{field_list}, ''::text AS unit_code, 0::float8 AS unit_length_m,
                   0::float8 AS unit_area_m2, 0::bigint AS unit_cluster, true AS unit_first,
                   NULL::geometry(Geometry, 3006) AS unit_piece
-           FROM {source} WITH NO DATA"
+           FROM {source} WITH NO DATA;
+         ALTER TABLE {table} ALTER COLUMN unit_first SET DEFAULT true"
     ))
     .await
     .map_err(LoadError::db("creating the overlay table"))?;
@@ -313,8 +314,7 @@ async fn measure(
         let n = tx
             .execute(
                 &format!(
-                    "INSERT INTO {table} (fid{field_list}, unit_code, unit_length_m, unit_area_m2, unit_cluster, unit_first,
-                                          unit_piece)
+                    "INSERT INTO {table} (fid{field_list}, unit_code, unit_length_m, unit_area_m2, unit_cluster, unit_piece)
                      WITH flagged AS (
                        SELECT p.fid, p.code, p.piece,
                               EXISTS (SELECT 1 FROM pg_temp.rummet_pieces o
@@ -329,8 +329,7 @@ async fn measure(
                                    THEN ST_ClusterDBSCAN(piece, 0, 1) OVER (PARTITION BY code, overlapped)
                                    ELSE -fid END AS cluster
                        FROM flagged)
-                     SELECT p.fid{f_fields}, p.code, {length}, {area}, p.cluster,
-                            row_number() OVER (PARTITION BY p.fid ORDER BY p.code) = 1, p.piece
+                     SELECT p.fid{f_fields}, p.code, {length}, {area}, p.cluster, p.piece
                      FROM clustered p JOIN {source} f ON f.fid = p.fid",
                     length = m.length,
                     area = m.area,
@@ -348,9 +347,8 @@ async fn measure(
         // Lengths and counts need no piece, and points or lines never dissolve.
         tx.execute(
             &format!(
-                "INSERT INTO {table} (fid{field_list}, unit_code, unit_length_m, unit_area_m2, unit_cluster, unit_first)
-                 SELECT p.fid{f_fields}, p.code, {length}, {area}, -p.fid,
-                        row_number() OVER (PARTITION BY p.fid ORDER BY p.code) = 1
+                "INSERT INTO {table} (fid{field_list}, unit_code, unit_length_m, unit_area_m2, unit_cluster)
+                 SELECT p.fid{f_fields}, p.code, {length}, {area}, -p.fid
                  FROM ({cut}) p JOIN {source} f ON f.fid = p.fid
                  WHERE {counts}",
                 length = m.length,
@@ -362,6 +360,17 @@ async fn measure(
         .await
         .map_err(LoadError::db("overlaying the dataset with a division"))?
     };
+    // Few features cross a unit's edge: only their later units lose the flag.
+    tx.execute(
+        &format!(
+            "UPDATE {table} t SET unit_first = false
+             FROM (SELECT fid, min(unit_code) AS first FROM {table} GROUP BY fid HAVING count(*) > 1) d
+             WHERE t.fid = d.fid AND t.unit_code <> d.first"
+        ),
+        &[],
+    )
+    .await
+    .map_err(LoadError::db("marking each feature's first unit"))?;
     Ok(pieces)
 }
 
