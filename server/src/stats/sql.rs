@@ -119,14 +119,16 @@ fn answer(q: &Question, ctes: &str) -> String {
     };
     format!(
         "WITH {ctes},
-         sums AS (SELECT u.code, u.name, u.area_m2 AS unit_m2, h.grp, count(h.fid) AS features,
-                         count(h.fid) FILTER (WHERE h.first) AS firsts,
-                         coalesce(sum(h.length_m), 0) AS length_m, coalesce(sum(h.area_m2), 0) AS area_m2,
-                         {value} AS value,
-                         sum(h.val) FILTER (WHERE h.first)::float8 AS val_sum,
-                         count(h.val) FILTER (WHERE h.first) AS val_n
-                  FROM units u {join} hits h ON h.code = u.code
-                  GROUP BY u.code, u.name, u.area_m2, h.grp),
+         agg AS (SELECT h.code, h.grp, count(h.fid) AS features,
+                        count(h.fid) FILTER (WHERE h.first) AS firsts,
+                        sum(h.length_m) AS length_m, sum(h.area_m2) AS area_m2, {value} AS value,
+                        sum(h.val) FILTER (WHERE h.first)::float8 AS val_sum,
+                        count(h.val) FILTER (WHERE h.first) AS val_n
+                 FROM hits h GROUP BY h.code, h.grp),
+         sums AS (SELECT u.code, u.name, u.area_m2 AS unit_m2, a.grp, coalesce(a.features, 0) AS features,
+                         coalesce(a.firsts, 0) AS firsts, coalesce(a.length_m, 0) AS length_m,
+                         coalesce(a.area_m2, 0) AS area_m2, a.value, a.val_sum, a.val_n
+                  FROM units u {join} agg a ON a.code = u.code),
          covers AS ({covers}),
          rows AS (SELECT s.*, coalesce(c.covered_m2, 0) AS covered_m2
                   FROM sums s LEFT JOIN covers c ON c.code = s.code AND c.grp IS NOT DISTINCT FROM s.grp)
@@ -165,7 +167,14 @@ pub fn by_division(q: &Question, by: &str, within: Option<&UnitRef>, overlay: &s
            SELECT f.unit_code AS code, f.fid, f.unit_length_m AS length_m, f.unit_area_m2 AS area_m2,
                   f.unit_cluster AS cluster, {first} AS first, {piece} AS piece, {group} AS grp, {value} AS val
            FROM {overlay} f
-           WHERE f.unit_code IN (SELECT code FROM units) AND {filter})",
+           WHERE {units_only} AND {filter})",
+        // Nationally every row is of a unit asked about, and without the semi-join the
+        // planner can scan the overlay in parallel.
+        units_only = if within.is_some() {
+            "f.unit_code IN (SELECT code FROM units)"
+        } else {
+            "true"
+        },
         overlay = data_table(overlay),
     );
     Built {
