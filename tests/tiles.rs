@@ -334,3 +334,78 @@ async fn a_dataset_may_set_its_own_cache_control_and_composites_use_the_default(
         Some("public, max-age=300")
     );
 }
+
+#[tokio::test]
+async fn low_zoom_tiles_draw_geometry_generalised_within_a_tile_unit() {
+    let app = TestApp::new().await;
+    let db = app.db.client().await;
+    let row = db
+        .query_one(
+            "SELECT table_name, zoom_bands FROM rummet.datasets WHERE id = 'kommun'",
+            &[],
+        )
+        .await
+        .expect("registry");
+    let table: String = row.get(0);
+    let bands: Vec<i16> = row.get(1);
+    assert_eq!(bands, [5, 8, 11]);
+
+    // Fewer vertices for zooms 0-5, and nowhere further from the boundary than the band's
+    // tolerance: what differs is a strip at most that wide along the perimeter.
+    let tolerance = rummet_core::band_tolerance_m(5);
+    let sizes = db
+        .query_one(
+            &format!(
+                "SELECT sum(ST_NPoints(coalesce(geom_z5, geom)))::bigint, sum(ST_NPoints(geom))::bigint,
+                        count(*) FILTER (WHERE ST_Area(ST_SymDifference(coalesce(geom_z5, geom), geom))
+                                               > ST_Perimeter(geom) * $1)
+                 FROM rummet_data.\"{table}\""
+            ),
+            &[&tolerance],
+        )
+        .await
+        .expect("generalised sizes");
+    let (generalised, full, astray): (i64, i64, i64) = (sizes.get(0), sizes.get(1), sizes.get(2));
+    assert!(generalised < full, "{generalised} vertices of {full}");
+    assert_eq!(astray, 0, "kommuner generalised beyond the tolerance");
+
+    // The served z5 tile holds the same kommuner as one drawn from the full geometry, in
+    // fewer vertices; at z12 it is the full geometry.
+    let from_full = |z: i32, x: i32, y: i32| {
+        let sql = format!(
+            "SELECT ST_AsMVT(t.*, 'kommun', 4096, 'geom', 'fid' ORDER BY t.fid) FROM (
+               SELECT fid, ST_AsMVTGeom(geom, ST_TileEnvelope($1, $2, $3), 4096, 64, true) AS geom
+               FROM rummet_data.\"{table}\" WHERE geom && ST_TileEnvelope($1, $2, $3, margin => 64.0 / 4096)) t
+             WHERE t.geom IS NOT NULL"
+        );
+        let db = &db;
+        async move {
+            let bytes: Vec<u8> = db
+                .query_one(&sql, &[&z, &x, &y])
+                .await
+                .expect("tile")
+                .get(0);
+            decode(&bytes)
+        }
+    };
+    for (z, expect_fewer) in [(5u8, true), (12, false)] {
+        let coord = TileCoord::containing(z, 18.07, 59.33);
+        let served = decode(&app.get(&format!("/tiles/kommun/{coord}.mvt")).await.body);
+        let (cz, cx, cy) = coord.as_i32();
+        let full = from_full(cz, cx, cy).await;
+        assert_eq!(served[0].ids, full[0].ids, "same kommuner at z{z}");
+        let served_vertices: usize = served[0].vertices.iter().sum();
+        let full_vertices: usize = full[0].vertices.iter().sum();
+        if expect_fewer {
+            assert!(
+                served_vertices < full_vertices,
+                "z{z}: {served_vertices} vertices served, {full_vertices} from the full geometry"
+            );
+        } else {
+            assert_eq!(
+                served_vertices, full_vertices,
+                "z{z} draws the full geometry"
+            );
+        }
+    }
+}

@@ -12,4 +12,4 @@ pub use sql::{
     escape_literal, field_aggregate_sql, field_aggregates_sql, geometry_dimension, piece_measures,
     version_table,
 };
-pub use tile::{InvalidTile, MAX_ZOOM, TileCoord};
+pub use tile::{InvalidTile, MAX_ZOOM, TileCoord, ZOOM_BANDS, band_column, band_tolerance_m};

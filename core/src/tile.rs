@@ -171,6 +171,27 @@ impl fmt::Display for TileCoord {
     }
 }
 
+/// Zoom bands of generalised geometry, by their highest zoom: the loader stores a line or
+/// polygon simplified for zooms 0-5 in `geom_z5`, for 6-8 in `geom_z8`, for 9-11 in
+/// `geom_z11`, and tiles above 11 draw the full `geom`. The column is NULL where
+/// simplification removed nothing (tiles then fall back to `geom`).
+pub const ZOOM_BANDS: [u8; 3] = [5, 8, 11];
+
+/// The column holding geometry generalised for the band that ends at `band_max`.
+#[must_use]
+pub fn band_column(band_max: u8) -> String {
+    format!("geom_z{band_max}")
+}
+
+/// Simplification tolerance of the band ending at `band_max`, in Web Mercator metres: one
+/// unit of a 4096-unit tile at that zoom (an eighth of a pixel on a 512-pixel tile), the
+/// grid `ST_AsMVTGeom` snaps to anyway. Lower zooms in the band see even less of it.
+#[must_use]
+pub fn band_tolerance_m(band_max: u8) -> f64 {
+    const WORLD_M: f64 = 40_075_016.685_578_49;
+    WORLD_M / f64::from(1u32 << band_max) / 4096.0
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

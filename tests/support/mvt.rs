@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use geo_types::Geometry;
 use mvt_reader::Reader;
 use mvt_reader::feature::Value;
 
@@ -10,6 +11,8 @@ pub struct Layer {
     pub name: String,
     pub features: Vec<BTreeMap<String, String>>,
     pub ids: Vec<Option<u64>>,
+    /// Vertices of each feature's geometry.
+    pub vertices: Vec<usize>,
 }
 
 /// Decodes an MVT into its layers; panics if the bytes are not a valid tile.
@@ -24,6 +27,7 @@ pub fn decode(data: &[u8]) -> Vec<Layer> {
             Layer {
                 name,
                 ids: features.iter().map(|f| f.id).collect(),
+                vertices: features.iter().map(|f| vertices(&f.geometry)).collect(),
                 features: features
                     .into_iter()
                     .map(|f| {
@@ -37,6 +41,21 @@ pub fn decode(data: &[u8]) -> Vec<Layer> {
             }
         })
         .collect()
+}
+
+fn vertices(g: &Geometry<f32>) -> usize {
+    let polygon = |p: &geo_types::Polygon<f32>| {
+        p.exterior().0.len() + p.interiors().iter().map(|r| r.0.len()).sum::<usize>()
+    };
+    match g {
+        Geometry::Point(_) => 1,
+        Geometry::MultiPoint(m) => m.0.len(),
+        Geometry::LineString(l) => l.0.len(),
+        Geometry::MultiLineString(m) => m.0.iter().map(|l| l.0.len()).sum(),
+        Geometry::Polygon(p) => polygon(p),
+        Geometry::MultiPolygon(m) => m.0.iter().map(polygon).sum(),
+        _ => 0,
+    }
 }
 
 fn text(v: &Value) -> String {

@@ -1,6 +1,8 @@
 //! Building the new version's table from the staged features, and registering it.
 
-use rummet_core::{DATA_SCHEMA, escape_identifier};
+use std::fmt::Write as _;
+
+use rummet_core::{DATA_SCHEMA, ZOOM_BANDS, band_column, band_tolerance_m, escape_identifier};
 use serde_json::json;
 use tokio_postgres::Transaction;
 
@@ -47,7 +49,41 @@ fn minzoom_expr(entry: &CatalogEntry) -> String {
     format!("greatest($3::int, least($4::int, {by_size}, {by_rule}))::smallint")
 }
 
-/// Creates the version table: repaired geometry in 3857 for tiles, the measure computed in
+/// The zoom bands (by their highest zoom, [`ZOOM_BANDS`]) a dataset stores generalised
+/// geometry for: those overlapping its zoom range, for lines and polygons. Points have
+/// nothing to simplify.
+pub(super) fn zoom_bands(entry: &CatalogEntry) -> Vec<u8> {
+    if entry.geometry == GeometryKind::Point {
+        return Vec::new();
+    }
+    let mut low = 0;
+    let mut bands = Vec::new();
+    for band in ZOOM_BANDS {
+        if low <= entry.maxzoom && band >= entry.minzoom {
+            bands.push(band);
+        }
+        low = band + 1;
+    }
+    bands
+}
+
+/// SQL of `g3857` generalised for the band ending at `band`: simplified to one tile unit at
+/// that zoom, keeping polygons valid and lines from collapsing (thinning, not simplification,
+/// decides what is too small to draw); NULL when nothing was removed, so unchanged
+/// geometry is not stored twice.
+fn generalised(entry: &CatalogEntry, band: u8) -> String {
+    let tolerance = band_tolerance_m(band);
+    let simplified = match entry.geometry {
+        GeometryKind::Polygon => format!("ST_SimplifyPreserveTopology(g3857, {tolerance})"),
+        _ => format!("ST_Simplify(g3857, {tolerance}, true)"),
+    };
+    format!(
+        "(SELECT CASE WHEN ST_NPoints(x) < ST_NPoints(g3857) THEN ST_Multi(x) END \
+          FROM (SELECT {simplified} AS x) s)"
+    )
+}
+
+/// Creates the version table: repaired geometry in 3857 for tiles, generalised per zoom band, the measure computed in
 /// SWEREF 99 TM (EPSG:3006) so areas and lengths are metric and true, rows ordered by the
 /// stable feature id, a primary key and a spatial index. Returns the rows inserted.
 pub(super) async fn build_version(
@@ -92,19 +128,30 @@ pub(super) async fn build_version(
         .map(|c| format!("s.{c}"))
         .collect::<Vec<_>>()
         .join(", ");
+    let bands = zoom_bands(entry);
+    let kind = entry.geometry.postgis_type();
+    let (band_defs, band_cols, band_exprs) = bands.iter().fold(
+        (String::new(), String::new(), String::new()),
+        |(mut defs, mut cols, mut exprs), &band| {
+            let column = band_column(band);
+            let _ = write!(defs, ", {column} geometry({kind}, {TILE_SRID})");
+            let _ = write!(cols, ", {column}");
+            let _ = write!(exprs, ", {}", generalised(entry, band));
+            (defs, cols, exprs)
+        },
+    );
     let create = format!(
         "CREATE TABLE {qualified} (fid bigint NOT NULL, {defs}, geom geometry({kind}, {TILE_SRID}) NOT NULL, \
-         minzoom smallint NOT NULL{measure_def})",
+         minzoom smallint NOT NULL{measure_def}{band_defs})",
         defs = defs.join(", "),
-        kind = entry.geometry.postgis_type(),
     );
     tx.batch_execute(&create)
         .await
         .map_err(LoadError::db("creating the version table"))?;
     let minzoom = minzoom_expr(entry);
     let insert = format!(
-        "INSERT INTO {qualified} (fid, {cols}, geom, minzoom{measure_col}) \
-         SELECT fid, {cols}, g3857, {minzoom}{measure_expr} FROM ( \
+        "INSERT INTO {qualified} (fid, {cols}, geom, minzoom{measure_col}{band_cols}) \
+         SELECT fid, {cols}, g3857, {minzoom}{measure_expr}{band_exprs} FROM ( \
          SELECT fid, {cols}, g, ST_Transform(g, {TILE_SRID}) AS g3857 FROM ( \
            SELECT fid, {cols}, ST_Multi(ST_CollectionExtract( \
              CASE WHEN bad THEN ST_MakeValid(g0) ELSE g0 END, $2)) AS g \
@@ -211,6 +258,10 @@ pub(super) async fn register(
                 &serde_json::Value::Array(fields),
                 &catalog,
                 &count(reg.rows_filtered),
+                &zoom_bands(entry)
+                    .into_iter()
+                    .map(i16::from)
+                    .collect::<Vec<_>>(),
             ],
         )
         .await

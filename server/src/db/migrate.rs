@@ -42,6 +42,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "0006_overlay_attributes.sql",
         sql: include_str!("migrations/0006_overlay_attributes.sql"),
     },
+    Migration {
+        version: 7,
+        name: "0007_zoom_bands.sql",
+        sql: include_str!("migrations/0007_zoom_bands.sql"),
+    },
 ];
 
 /// Creates PostGIS if needed and applies every migration not applied yet.

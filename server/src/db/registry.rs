@@ -58,6 +58,10 @@ pub struct Dataset {
     /// Tiles up to this zoom are kept pre-rendered (L2).
     #[serde(skip)]
     pub l2_maxzoom: u8,
+    /// Zoom bands with generalised geometry, by their highest zoom (see
+    /// [`rummet_core::ZOOM_BANDS`]).
+    #[serde(skip)]
+    pub zoom_bands: Vec<u8>,
 }
 
 /// One attribute column.
@@ -75,7 +79,7 @@ pub struct FieldInfo {
 const SELECT: &str = "SELECT id, title, title_en, agency, description, licence, attribution, role, \
     geometry_type, source, sha256, version, table_name, \
     to_char(loaded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS loaded_at, \
-    rows_read, rows_loaded, rows_repaired, rows_rejected, bounds, minzoom, maxzoom, fields, l2_maxzoom, \
+    rows_read, rows_loaded, rows_repaired, rows_rejected, bounds, minzoom, maxzoom, fields, l2_maxzoom, zoom_bands, \
     catalog->>'cache_control' AS cache_control \
     FROM rummet.datasets";
 
@@ -111,6 +115,11 @@ fn from_row(row: &Row) -> Option<Dataset> {
         fields: serde_json::from_value(fields).unwrap_or_default(),
         cache_control: row.get("cache_control"),
         l2_maxzoom: u8::try_from(row.get::<_, i16>("l2_maxzoom")).unwrap_or(0),
+        zoom_bands: row
+            .get::<_, Vec<i16>>("zoom_bands")
+            .into_iter()
+            .filter_map(|z| u8::try_from(z).ok())
+            .collect(),
     })
 }
 

@@ -387,6 +387,7 @@ pub(crate) mod testing {
             fields: vec![],
             cache_control: None,
             l2_maxzoom: 10,
+            zoom_bands: Vec::new(),
         }
     }
 }

@@ -1,7 +1,9 @@
 //! The tile query of one dataset version, built once per version with escaped identifiers;
 //! z/x/y and the layer name are bind parameters of a cached prepared statement.
 
-use rummet_core::{DATA_SCHEMA, escape_identifier};
+use std::fmt::Write as _;
+
+use rummet_core::{DATA_SCHEMA, band_column, escape_identifier};
 
 use crate::datasets::Dataset;
 
@@ -26,10 +28,25 @@ pub fn tile_query(ds: &Dataset) -> String {
         out
     });
     let margin = f64::from(BUFFER) / f64::from(EXTENT);
+    // Each zoom draws its band's generalised geometry where the load stored one; the index
+    // is on `geom`, whose box holds the simplified one's.
+    let geometry = if ds.zoom_bands.is_empty() {
+        "geom".to_owned()
+    } else {
+        let arms = ds.zoom_bands.iter().fold(String::new(), |mut out, &band| {
+            let _ = write!(
+                out,
+                "WHEN $1 <= {band} THEN coalesce({}, geom) ",
+                band_column(band)
+            );
+            out
+        });
+        format!("CASE {arms}ELSE geom END")
+    };
     format!(
         "SELECT ST_AsMVT(t.*, $4, {EXTENT}, 'geom', 'fid' ORDER BY t.fid) FROM ( \
            SELECT fid{columns}, \
-             ST_AsMVTGeom(geom, ST_TileEnvelope($1, $2, $3), {EXTENT}, {BUFFER}, true) AS geom \
+             ST_AsMVTGeom({geometry}, ST_TileEnvelope($1, $2, $3), {EXTENT}, {BUFFER}, true) AS geom \
            FROM {table} \
            WHERE geom && ST_TileEnvelope($1, $2, $3, margin => {margin}) AND minzoom <= $1 \
          ) AS t WHERE t.geom IS NOT NULL"
