@@ -158,6 +158,11 @@ async fn ensure_units(tx: &Transaction<'_>, division: &Serving, rebuild: bool) -
     tx.execute(&sql, &[&division.id, &division.version])
         .await
         .map_err(LoadError::db("building the division units"))?;
+    // Fresh statistics before any overlay plans its join against the units: without them
+    // the planner guesses a handful of rows and can pick a plan that takes minutes.
+    tx.batch_execute("ANALYZE rummet.division_units")
+        .await
+        .map_err(LoadError::db("analysing the division units"))?;
     Ok(())
 }
 
@@ -274,6 +279,7 @@ async fn measure(
     let source = qualified(&dataset.table);
     let field_list = columns(&dataset.fields, "");
     let f_fields = columns(&dataset.fields, "f.");
+    let p_fields = columns(&dataset.fields, "p.");
     tx.batch_execute(&format!(
         "DROP TABLE IF EXISTS {table};
          CREATE TABLE {table} AS
@@ -286,70 +292,25 @@ async fn measure(
     .await
     .map_err(LoadError::db("creating the overlay table"))?;
     let clip = clip_sql(dim, "u.geom", "t.g");
+    // The cut carries the feature's fields along, so nothing joins the feature table again;
+    // its own columns are `unit_` ones, which no catalog field may be named.
     let cut = format!(
-        "SELECT f.fid, u.code, {clip} AS piece
+        "SELECT f.fid{f_fields}, u.code AS unit_code, {clip} AS unit_piece
          FROM rummet.division_units u
          JOIN {source} f ON f.geom && u.bbox3857
          CROSS JOIN LATERAL (SELECT ST_Transform(f.geom, 3006) AS g) t
          WHERE u.division = $1 AND ST_Intersects(u.geom, t.g)"
     );
-    let m = piece_measures(dim, "p.piece");
+    let m = piece_measures(dim, "p.unit_piece");
     let pieces = if dim == 3 {
-        // Polygons: the pieces first, made valid where the cut left them unsound, so the
-        // overlap test between pieces of one unit can use their index.
-        tx.execute(
-            &format!(
-                "CREATE TEMP TABLE rummet_pieces ON COMMIT DROP AS
-                 SELECT fid, code, CASE WHEN ST_IsValid(piece) THEN piece
-                                        ELSE ST_CollectionExtract(ST_MakeValid(piece), 3) END AS piece
-                 FROM ({cut}) p"
-            ),
-            &[&division.id],
-        )
-        .await
-        .map_err(LoadError::db("overlaying the dataset with a division"))?;
-        tx.batch_execute("CREATE INDEX ON pg_temp.rummet_pieces USING gist (piece); ANALYZE pg_temp.rummet_pieces;")
-            .await
-            .map_err(LoadError::db("indexing the overlay pieces"))?;
-        let n = tx
-            .execute(
-                &format!(
-                    "INSERT INTO {table} (fid{field_list}, unit_code, unit_length_m, unit_area_m2, unit_cluster, unit_piece)
-                     WITH flagged AS (
-                       SELECT p.fid, p.code, p.piece,
-                              EXISTS (SELECT 1 FROM pg_temp.rummet_pieces o
-                                      WHERE o.code = p.code AND o.fid <> p.fid AND o.piece && p.piece
-                                        AND ST_Relate(o.piece, p.piece, '2********')) AS overlapped
-                       FROM pg_temp.rummet_pieces p WHERE {counts}),
-                     -- Overlapping pieces are clustered by intersection (touching links too,
-                     -- which only makes a cluster larger); the others stand alone.
-                     clustered AS (
-                       SELECT fid, code, piece,
-                              CASE WHEN overlapped
-                                   THEN ST_ClusterDBSCAN(piece, 0, 1) OVER (PARTITION BY code, overlapped)
-                                   ELSE -fid END AS cluster
-                       FROM flagged)
-                     SELECT p.fid{f_fields}, p.code, {length}, {area}, p.cluster, p.piece
-                     FROM clustered p JOIN {source} f ON f.fid = p.fid",
-                    length = m.length,
-                    area = m.area,
-                    counts = m.counts,
-                ),
-                &[],
-            )
-            .await
-            .map_err(LoadError::db("measuring the overlay pieces"))?;
-        tx.batch_execute("DROP TABLE pg_temp.rummet_pieces")
-            .await
-            .map_err(LoadError::db("dropping the overlay pieces"))?;
-        n
+        polygon_pieces(tx, table, &cut, &field_list, &p_fields, division).await?
     } else {
         // Lengths and counts need no piece, and points or lines never dissolve.
         tx.execute(
             &format!(
                 "INSERT INTO {table} (fid{field_list}, unit_code, unit_length_m, unit_area_m2, unit_cluster)
-                 SELECT p.fid{f_fields}, p.code, {length}, {area}, -p.fid
-                 FROM ({cut}) p JOIN {source} f ON f.fid = p.fid
+                 SELECT p.fid{p_fields}, p.unit_code, {length}, {area}, -p.fid
+                 FROM ({cut}) p
                  WHERE {counts}",
                 length = m.length,
                 area = m.area,
@@ -382,4 +343,67 @@ fn columns(fields: &[String], prefix: &str) -> String {
         out.push_str(&escape_identifier(f));
         out
     })
+}
+
+/// The polygon overlay: pieces cut into a temporary table (made valid where the cut left
+/// them unsound) so the overlap test between pieces of one unit can use an index, then
+/// flagged, clustered and written to `table`. Returns the rows.
+async fn polygon_pieces(
+    tx: &Transaction<'_>,
+    table: &str,
+    cut: &str,
+    field_list: &str,
+    p_fields: &str,
+    division: &Serving,
+) -> Result<u64> {
+    let m = piece_measures(3, "p.unit_piece");
+    tx.execute(
+        &format!(
+            "CREATE TEMP TABLE rummet_pieces ON COMMIT DROP AS
+             SELECT fid{p_fields}, unit_code,
+                    CASE WHEN ST_IsValid(unit_piece) THEN unit_piece
+                         ELSE ST_CollectionExtract(ST_MakeValid(unit_piece), 3) END AS unit_piece
+             FROM ({cut}) p"
+        ),
+        &[&division.id],
+    )
+    .await
+    .map_err(LoadError::db("overlaying the dataset with a division"))?;
+    tx.batch_execute("CREATE INDEX ON pg_temp.rummet_pieces USING gist (unit_piece); ANALYZE pg_temp.rummet_pieces;")
+        .await
+        .map_err(LoadError::db("indexing the overlay pieces"))?;
+    let n = tx
+        .execute(
+            &format!(
+                "INSERT INTO {table} (fid{field_list}, unit_code, unit_length_m, unit_area_m2, unit_cluster, unit_piece)
+                 WITH flagged AS (
+                   SELECT p.*,
+                          EXISTS (SELECT 1 FROM pg_temp.rummet_pieces o
+                                  WHERE o.unit_code = p.unit_code AND o.fid <> p.fid
+                                    AND o.unit_piece && p.unit_piece
+                                    AND ST_Relate(o.unit_piece, p.unit_piece, '2********')) AS unit_overlapped
+                   FROM pg_temp.rummet_pieces p WHERE {counts}),
+                 -- Overlapping pieces are clustered by intersection (touching links too,
+                 -- which only makes a cluster larger); the others stand alone.
+                 clustered AS (
+                   SELECT *,
+                          CASE WHEN unit_overlapped
+                               THEN ST_ClusterDBSCAN(unit_piece, 0, 1)
+                                      OVER (PARTITION BY unit_code, unit_overlapped)
+                               ELSE -fid END AS unit_cluster
+                   FROM flagged)
+                 SELECT p.fid{p_fields}, p.unit_code, {length}, {area}, p.unit_cluster, p.unit_piece
+                 FROM clustered p",
+                length = m.length,
+                area = m.area,
+                counts = m.counts,
+            ),
+            &[],
+        )
+        .await
+        .map_err(LoadError::db("measuring the overlay pieces"))?;
+    tx.batch_execute("DROP TABLE pg_temp.rummet_pieces")
+        .await
+        .map_err(LoadError::db("dropping the overlay pieces"))?;
+    Ok(n)
 }
