@@ -83,6 +83,25 @@ fn generalised(entry: &CatalogEntry, band: u8) -> String {
     )
 }
 
+/// The measure column of a version table of `geometry`, in SWEREF 99 TM so it is metric and
+/// true: its definition, its name and its SQL over the repaired geometry `g`, each with a
+/// leading comma (empty for points).
+fn measure_columns(geometry: GeometryKind) -> (&'static str, &'static str, &'static str) {
+    match geometry {
+        GeometryKind::Polygon => (
+            ", area_m2 double precision",
+            ", area_m2",
+            ", ST_Area(ST_Transform(g, 3006))",
+        ),
+        GeometryKind::Line => (
+            ", length_m double precision",
+            ", length_m",
+            ", ST_Length(ST_Transform(g, 3006))",
+        ),
+        GeometryKind::Point => ("", "", ""),
+    }
+}
+
 /// Creates the version table: repaired geometry in 3857 for tiles, generalised per zoom band, the measure computed in
 /// SWEREF 99 TM (EPSG:3006) so areas and lengths are metric and true, rows ordered by the
 /// stable feature id, a primary key and a spatial index. Returns the rows inserted.
@@ -107,19 +126,7 @@ pub(super) async fn build_version(
         .iter()
         .map(|f| format!("{} {}", escape_identifier(&f.column), f.kind.sql_type()))
         .collect();
-    let (measure_def, measure_col, measure_expr) = match entry.geometry {
-        GeometryKind::Polygon => (
-            ", area_m2 double precision",
-            ", area_m2",
-            ", ST_Area(ST_Transform(g, 3006))",
-        ),
-        GeometryKind::Line => (
-            ", length_m double precision",
-            ", length_m",
-            ", ST_Length(ST_Transform(g, 3006))",
-        ),
-        GeometryKind::Point => ("", "", ""),
-    };
+    let (measure_def, measure_col, measure_expr) = measure_columns(entry.geometry);
     let cols = columns.join(", ");
     // Staging is read in COPY order, which is fid order: no sort needed for stable tiles,
     // which order by fid themselves.
@@ -149,9 +156,20 @@ pub(super) async fn build_version(
         .await
         .map_err(LoadError::db("creating the version table"))?;
     let minzoom = minzoom_expr(entry);
-    let insert = format!(
-        "INSERT INTO {qualified} (fid, {cols}, geom, minzoom{measure_col}{band_cols}) \
-         SELECT fid, {cols}, g3857, {minzoom}{measure_expr}{band_exprs} FROM ( \
+    // Built into a temporary table first and written to the version table once, with its
+    // final minzoom: thinning by an UPDATE of the version table would leave it twice its size
+    // in dead rows, and its indexes (built after, in this transaction) unusable until commit
+    // (broken HOT chains), so every overlay in the load would scan it whole.
+    tx.batch_execute(&format!(
+        "CREATE TEMP TABLE rummet_built (fid bigint NOT NULL, {defs}, geom geometry NOT NULL, \
+         minzoom smallint NOT NULL{measure_def}) ON COMMIT DROP",
+        defs = defs.join(", "),
+    ))
+    .await
+    .map_err(LoadError::db("creating the build table"))?;
+    let built = format!(
+        "INSERT INTO pg_temp.rummet_built (fid, {cols}, geom, minzoom{measure_col}) \
+         SELECT fid, {cols}, g3857, {minzoom}{measure_expr} FROM ( \
          SELECT fid, {cols}, g, ST_Transform(g, {TILE_SRID}) AS g3857 FROM ( \
            SELECT fid, {cols}, ST_Multi(ST_CollectionExtract( \
              CASE WHEN bad THEN ST_MakeValid(g0) ELSE g0 END, $2)) AS g \
@@ -162,7 +180,7 @@ pub(super) async fn build_version(
     );
     let rows = tx
         .execute(
-            &insert,
+            &built,
             &[
                 &srid,
                 &entry.geometry.collection_type(),
@@ -176,8 +194,17 @@ pub(super) async fn build_version(
         )
         .await
         .map_err(LoadError::db("transforming and repairing geometries"))?;
+    let thinned = super::thin::by_density(tx, "pg_temp.rummet_built", entry).await?;
+    write_version(
+        tx,
+        &qualified,
+        &columns,
+        measure_col,
+        (&band_cols, &band_exprs),
+        thinned,
+    )
+    .await?;
     tracing::debug!(table, "rows inserted");
-    super::thin::by_density(tx, &qualified, entry).await?;
     let index = format!(
         "ALTER TABLE {qualified} ADD PRIMARY KEY (fid); \
          CREATE INDEX ON {qualified} USING gist (geom); \
@@ -187,6 +214,53 @@ pub(super) async fn build_version(
         .await
         .map_err(LoadError::db("indexing the version table"))?;
     Ok(rows)
+}
+
+/// Writes the version table `qualified` once from `pg_temp.rummet_built`, with the thinned
+/// minzoom where `thinned` and the generalised band columns (`bands`: their names and SQL),
+/// and drops the temporary tables.
+async fn write_version(
+    tx: &Transaction<'_>,
+    qualified: &str,
+    columns: &[String],
+    measure_col: &str,
+    (band_cols, band_exprs): (&str, &str),
+    thinned: bool,
+) -> Result<()> {
+    let cols = columns.join(", ");
+    let (thin_join, final_minzoom) = if thinned {
+        (
+            " LEFT JOIN pg_temp.rummet_thin t ON t.fid = b.fid",
+            "coalesce(t.minzoom, b.minzoom)",
+        )
+    } else {
+        ("", "b.minzoom")
+    };
+    let measure_select = if measure_col.is_empty() {
+        String::new()
+    } else {
+        format!(", b.{}", measure_col.trim_start_matches(", "))
+    };
+    tx.batch_execute(&format!(
+        "INSERT INTO {qualified} (fid, {cols}, geom, minzoom{measure_col}{band_cols}) \
+         SELECT fid, {cols}, g3857, minzoom{measure_col}{band_exprs} FROM ( \
+           SELECT b.fid, {bcols}, b.geom AS g3857, {final_minzoom} AS minzoom{measure_select} \
+           FROM pg_temp.rummet_built b{thin_join}) w; \
+         DROP TABLE pg_temp.rummet_built;{drop_thin}",
+        bcols = columns
+            .iter()
+            .map(|c| format!("b.{c}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        drop_thin = if thinned {
+            " DROP TABLE pg_temp.rummet_thin;"
+        } else {
+            ""
+        },
+    ))
+    .await
+    .map_err(LoadError::db("writing the version table"))?;
+    Ok(())
 }
 
 /// Provenance of one version, written to the registry.

@@ -14,15 +14,16 @@ use crate::{LoadError, Result};
 /// Side of a thinning cell in screen pixels: 64 × 64 cells on a 512-pixel tile.
 const CELL_PIXELS: f64 = 8.0;
 
-/// Raises the `minzoom` of features crowded out of their cell at lower zooms, in the version
-/// table `qualified` (escaped), inside the load transaction.
+/// Works out the `minzoom` of features of `qualified` (escaped; `fid`, `geom`, `minzoom`)
+/// crowded out of their cell at lower zooms, into `pg_temp.rummet_thin (fid, minzoom)`, inside
+/// the load transaction. Returns false, and builds nothing, when the dataset is not thinned.
 pub(super) async fn by_density(
     tx: &Transaction<'_>,
     qualified: &str,
     entry: &CatalogEntry,
-) -> Result<()> {
+) -> Result<bool> {
     if entry.role == Role::Division || entry.minzoom >= entry.maxzoom {
-        return Ok(());
+        return Ok(false);
     }
     // Features drawn earlier by their size or the catalog's rule win their cell, then bigger
     // ones; fid breaks ties so the same data thins the same way.
@@ -59,11 +60,5 @@ pub(super) async fn by_density(
             .map_err(LoadError::db("thinning by density"))?;
         tracing::debug!(zoom = z, moved, "crowded features moved up a zoom");
     }
-    tx.batch_execute(&format!(
-        "UPDATE {qualified} v SET minzoom = t.minzoom FROM pg_temp.rummet_thin t \
-         WHERE v.fid = t.fid AND v.minzoom <> t.minzoom"
-    ))
-    .await
-    .map_err(LoadError::db("thinning by density"))?;
-    Ok(())
+    Ok(true)
 }

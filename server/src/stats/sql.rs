@@ -265,20 +265,27 @@ pub fn in_zones(q: &Question, zones: &[Zone], features: &str, dimension: i32) ->
         .map(|z| push(&mut params, Param::Bytes(z.ewkb.clone())))
         .collect();
     let (group, value, filter) = feature_columns(q, &mut params);
-    let clip = clip_sql(dimension, "u.geom", "t.g");
+    let clip = clip_sql(dimension, "u.geom", "s.unit_g");
     // Cut on the fly, a piece's overlaps are unknown: each zone's pieces are one cluster.
+    // A zone at a time, as the overlay at load cuts (see there why the shape is fixed): the
+    // zone's geometry is parsed once and prepared once, each feature transformed and cut once.
     let m = piece_measures(dimension, "p.piece");
     let sql = answer(
         q,
         &format!(
-            "units AS (SELECT code, name, ST_Area(geom) AS area_m2, geom,
+            "units AS MATERIALIZED (SELECT code, name, ST_Area(geom) AS area_m2, geom,
                               ST_Expand(ST_Envelope(ST_Transform(geom, 3857)), 1000) AS box
                        FROM (SELECT z.code, z.name, ST_GeomFromEWKB(z.wkb) AS geom
                              FROM unnest({codes}, {names}, ARRAY[{wkbs}]) AS z(code, name, wkb)) z),
-             cut AS (SELECT u.code, f.fid, {group} AS grp, {value} AS val, {clip} AS piece
-                     FROM units u JOIN {features} f ON f.geom && u.box
-                     CROSS JOIN LATERAL (SELECT ST_Transform(f.geom, 3006) AS g) t
-                     WHERE ST_Intersects(u.geom, t.g) AND {filter}),
+             cut AS (SELECT u.code, c.fid, c.grp, c.val, c.piece
+                     FROM units u
+                     CROSS JOIN LATERAL (
+                       SELECT s.fid, s.grp, s.val, {clip} AS piece
+                       FROM (SELECT f.fid, {group} AS grp, {value} AS val,
+                                    ST_Transform(f.geom, 3006) AS unit_g
+                             FROM {features} f WHERE f.geom && u.box AND {filter} OFFSET 0) s
+                       WHERE ST_Intersects(u.geom, s.unit_g)
+                       OFFSET 0) c),
              hits AS MATERIALIZED (
                SELECT code, fid, grp, val, {length} AS length_m, {area} AS area_m2,
                       0::bigint AS cluster, row_number() OVER (PARTITION BY fid ORDER BY code) = 1 AS first,
