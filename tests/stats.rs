@@ -348,6 +348,15 @@ async fn a_drawn_area_measures_what_lies_inside_it_in_either_crs() {
         area["context"]["area_m2"].as_f64().expect("area"),
         75e6
     ));
+    // Its share dissolves the 1.5 km² where R1 and R2 overlap: 8 of 75 km². Inside the units
+    // it is read from the cover dissolved at load; sticking out of them (to x = -5 km) it is
+    // cut and dissolved on the fly. Both agree with the hand count.
+    let share = post(&app, "/api/stats/testreservat/area?measure=share", &polygon).await;
+    assert_values(&share.json(), &[("area", 800.0 / 75.0)], 800.0 / 75.0);
+    let mut wider = rect(-5_000.0, 0.0, 7_500.0, 10_000.0);
+    wider["crs"] = polygon["crs"].clone();
+    let share = post(&app, "/api/stats/testreservat/area?measure=share", &wider).await;
+    assert_values(&share.json(), &[("area", 800.0 / 125.0)], 800.0 / 125.0);
 
     // The same rectangle in WGS 84, from PostGIS: the answer agrees to 0.1 %.
     let client = app.db.client().await;

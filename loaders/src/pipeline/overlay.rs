@@ -8,8 +8,8 @@
 use std::time::{Duration, Instant};
 
 use rummet_core::{
-    DATA_SCHEMA, clip_sql, covered_sql, escape_identifier, field_aggregates_sql,
-    geometry_dimension, piece_measures,
+    DATA_SCHEMA, clip_sql, escape_identifier, field_aggregates_sql, geometry_dimension,
+    piece_measures,
 };
 use serde::Serialize;
 use tokio_postgres::Transaction;
@@ -202,14 +202,12 @@ async fn overlay(
     .await
     .map_err(LoadError::db("replacing the overlay summary"))?;
     // Only polygons cover anything; lines and points skip the per-cluster pass.
-    let covered = if geometry_dimension(&dataset.geometry_type) == 3 {
-        covered_sql(
-            &format!(
-                "(SELECT unit_code AS code, unit_cluster AS cluster, unit_area_m2 AS area_m2,
-                         unit_piece AS piece FROM {table}) p"
-            ),
-            "code",
-        )
+    let polygons = geometry_dimension(&dataset.geometry_type) == 3;
+    let covered = if polygons {
+        write_cover(tx, &table, dataset, division).await?;
+        "SELECT code, sum(ST_Area(geom)) AS covered_m2 FROM rummet.overlay_cover
+         WHERE dataset = $1 AND division = $2 GROUP BY code"
+            .to_owned()
     } else {
         "SELECT NULL::text AS code, 0::float8 AS covered_m2".to_owned()
     };
@@ -229,8 +227,8 @@ async fn overlay(
     tx.execute(
         &format!(
             "INSERT INTO rummet.overlays (dataset, division, dataset_version, division_version, table_name, pieces, elapsed_ms,
-                                          features, fields)
-             SELECT $1, $2, $3, $4, $5, $6, $7, count(*), {fields}
+                                          features, fields, covered)
+             SELECT $1, $2, $3, $4, $5, $6, $7, count(*), {fields}, {polygons}
              FROM (SELECT DISTINCT ON (fid) fid{numeric} FROM {table} ORDER BY fid) d",
             fields = field_aggregates_sql(&dataset.numeric, "d"),
             numeric = columns(&dataset.numeric, ""),
@@ -260,6 +258,41 @@ async fn overlay(
         pieces,
         elapsed,
     })
+}
+
+/// Replaces the pair's cover rows (`rummet.overlay_cover`) from the overlay table `table`
+/// (escaped): each overlap cluster dissolved, each lone piece as it is, cut into parts small
+/// enough for a drawn area to intersect quickly. The rows never overlap, so their areas add
+/// up to each unit's covered area.
+async fn write_cover(
+    tx: &Transaction<'_>,
+    table: &str,
+    dataset: &Serving,
+    division: &Serving,
+) -> Result<()> {
+    tx.execute(
+        "DELETE FROM rummet.overlay_cover WHERE dataset = $1 AND division = $2",
+        &[&dataset.id, &division.id],
+    )
+    .await
+    .map_err(LoadError::db("replacing the overlay cover"))?;
+    tx.execute(
+        &format!(
+            "INSERT INTO rummet.overlay_cover (dataset, division, dataset_version, code, geom)
+             SELECT $1, $2, $3, code, ST_Subdivide(g, 256)
+             FROM (SELECT unit_code AS code,
+                          CASE WHEN count(*) = 1 THEN (array_agg(unit_piece))[1]
+                               ELSE rummet.dissolved(array_agg(unit_piece)) END AS g
+                   FROM {table} GROUP BY unit_code, unit_cluster
+                   -- OFFSET 0: else the filter below becomes a HAVING that dissolves again.
+                   OFFSET 0) c
+             WHERE g IS NOT NULL AND NOT ST_IsEmpty(g)"
+        ),
+        &[&dataset.id, &division.id, &dataset.version],
+    )
+    .await
+    .map_err(LoadError::db("dissolving the overlay cover"))?;
+    Ok(())
 }
 
 /// Creates the overlay table `table` (escaped) of `dataset` by `division` and fills it:

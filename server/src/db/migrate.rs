@@ -47,6 +47,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "0007_zoom_bands.sql",
         sql: include_str!("migrations/0007_zoom_bands.sql"),
     },
+    Migration {
+        version: 8,
+        name: "0008_overlay_cover.sql",
+        sql: include_str!("migrations/0008_overlay_cover.sql"),
+    },
 ];
 
 /// Creates PostGIS if needed and applies every migration not applied yet.

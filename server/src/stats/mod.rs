@@ -231,7 +231,22 @@ impl StatsService {
         context: serde_json::Value,
     ) -> Result<Rendered, StatsError> {
         let dimension = geometry_dimension(&q.dataset.geometry_type);
-        let built: Built = sql::in_zones(q, &zones, &q.dataset.table_name, dimension);
+        let cover = if dimension == 3
+            && q.measure == Measure::Share
+            && q.filter.is_none()
+            && q.group.is_none()
+        {
+            cover_division(client, q, &zones).await?
+        } else {
+            None
+        };
+        let built: Built = sql::in_zones(
+            q,
+            &zones,
+            &q.dataset.table_name,
+            dimension,
+            cover.as_deref(),
+        );
         let result = client.query(&built.sql, &bind(&built.params)).await?;
         let (rows, totals) = answer::rows_and_totals(q, &result);
         let geometries = if q.format == Format::GeoJson {
@@ -321,6 +336,37 @@ async fn overlay(
             dataset: dataset.id.to_string(),
             division: by.id.to_string(),
         })
+}
+
+/// The division whose load-time cover can answer a share over `zones` (kommun where it can),
+/// or None: only a cover of the dataset's serving version, and only when the zones lie
+/// within the division's units (to 0.01 % of their area), since the cover holds nothing
+/// outside them (the sea off the coast, say) and the answer must not change with the path.
+async fn cover_division(
+    client: &impl GenericClient,
+    q: &Question,
+    zones: &[Zone],
+) -> Result<Option<String>, StatsError> {
+    let wkbs: Vec<&[u8]> = zones.iter().map(|z| z.ewkb.as_slice()).collect();
+    let row = client
+        .query_opt(
+            // Divisions in order of preference, each checked only until one passes.
+            "SELECT o.division
+             FROM (SELECT division FROM rummet.overlays
+                   WHERE dataset = $1 AND dataset_version = $2 AND covered
+                   ORDER BY division <> 'kommun', division OFFSET 0) o
+             WHERE NOT EXISTS (
+               SELECT 1 FROM unnest($3::bytea[]) AS z(wkb)
+               CROSS JOIN LATERAL (SELECT ST_GeomFromEWKB(z.wkb) AS g) zg
+               WHERE ST_Area(zg.g) - (SELECT coalesce(sum(ST_Area(ST_Intersection(zg.g, u.geom))), 0)
+                                      FROM rummet.division_units u
+                                      WHERE u.division = o.division AND u.geom && zg.g)
+                     > 1e-4 * ST_Area(zg.g))
+             LIMIT 1",
+            &[&q.dataset.id.as_str(), &q.dataset.version, &wkbs],
+        )
+        .await?;
+    Ok(row.map(|r| r.get(0)))
 }
 
 async fn division_geometries(

@@ -79,9 +79,11 @@ fn feature_columns(q: &Question, params: &mut Vec<Param>) -> (String, String, St
 /// The totals come from the per-row sums in the same pass: a feature reaching several units
 /// counts once through `first` (true on one of its rows), and `min`/`max` of a feature's
 /// field are the same on every row. So `hits` is read once unless a share dissolves it.
-fn answer(q: &Question, ctes: &str) -> String {
+fn answer(q: &Question, ctes: &str, cover: Option<String>) -> String {
     let share = q.measure == Measure::Share;
-    let covers = if share {
+    let covers = if let Some(cover) = cover {
+        cover
+    } else if share {
         covered_sql("hits", "code, grp")
     } else {
         "SELECT NULL::text AS code, NULL::text AS grp, 0::float8 AS covered_m2 WHERE false"
@@ -178,7 +180,7 @@ pub fn by_division(q: &Question, by: &str, within: Option<&UnitRef>, overlay: &s
         overlay = data_table(overlay),
     );
     Built {
-        sql: answer(q, &format!("{units}, {hits}")),
+        sql: answer(q, &format!("{units}, {hits}"), None),
         params,
     }
 }
@@ -250,7 +252,13 @@ pub struct Zone {
 /// A question over `zones`, cutting the features of `features` (a table of `dimension`:
 /// 1 points, 2 lines, 3 polygons) on the fly.
 #[must_use]
-pub fn in_zones(q: &Question, zones: &[Zone], features: &str, dimension: i32) -> Built {
+pub fn in_zones(
+    q: &Question,
+    zones: &[Zone],
+    features: &str,
+    dimension: i32,
+    cover: Option<&str>,
+) -> Built {
     let mut params = Vec::new();
     let codes = push(
         &mut params,
@@ -270,6 +278,7 @@ pub fn in_zones(q: &Question, zones: &[Zone], features: &str, dimension: i32) ->
     // A zone at a time, as the overlay at load cuts (see there why the shape is fixed): the
     // zone's geometry is parsed once and prepared once, each feature transformed and cut once.
     let m = piece_measures(dimension, "p.piece");
+    let cover = cover.map(|division| cover_sql(q, division, &mut params));
     let sql = answer(
         q,
         &format!(
@@ -297,12 +306,35 @@ pub fn in_zones(q: &Question, zones: &[Zone], features: &str, dimension: i32) ->
             length = m.length,
             area = m.area,
             counts = m.counts,
-            piece = if dimension == 3 {
+            piece = if dimension == 3 && cover.is_none() {
                 "piece"
             } else {
                 "NULL::geometry"
             },
         ),
+        cover,
     );
     Built { sql, params }
+}
+
+/// The `covers` of an unfiltered, ungrouped share over `units` (zones), from the cover the
+/// load dissolved for the dataset's overlay by `division`: each zone's covered area is the sum
+/// of its intersections with the cover's parts, which never overlap. A zone at a time, so its
+/// geometry is prepared once; parts wholly inside it are not cut at all.
+fn cover_sql(q: &Question, division: &str, params: &mut Vec<Param>) -> String {
+    let dataset = push(params, Param::Text(q.dataset.id.to_string()));
+    let division = push(params, Param::Text(division.to_owned()));
+    let version = push(params, Param::Int(q.dataset.version));
+    format!(
+        "SELECT u.code, NULL::text AS grp, coalesce(sum(c.m2), 0) AS covered_m2
+         FROM units u
+         CROSS JOIN LATERAL (
+           SELECT CASE WHEN ST_Covers(u.geom, c.geom) THEN ST_Area(c.geom)
+                       ELSE ST_Area(ST_Intersection(u.geom, c.geom)) END AS m2
+           FROM rummet.overlay_cover c
+           WHERE c.geom && u.geom AND c.dataset = {dataset} AND c.division = {division}
+             AND c.dataset_version = {version} AND ST_Intersects(u.geom, c.geom)
+           OFFSET 0) c
+         GROUP BY u.code"
+    )
 }
