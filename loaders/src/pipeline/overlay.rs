@@ -181,6 +181,7 @@ async fn overlay(
     tx.batch_execute(&finish)
         .await
         .map_err(LoadError::db("indexing the overlay"))?;
+    let grouped = write_groups(tx, &table, &table_name, dataset, division).await?;
 
     let old: Option<String> = tx
         .query_opt(
@@ -227,8 +228,8 @@ async fn overlay(
     tx.execute(
         &format!(
             "INSERT INTO rummet.overlays (dataset, division, dataset_version, division_version, table_name, pieces, elapsed_ms,
-                                          features, fields, covered)
-             SELECT $1, $2, $3, $4, $5, $6, $7, count(*), {fields}, {polygons}
+                                          features, fields, covered, grouped)
+             SELECT $1, $2, $3, $4, $5, $6, $7, count(*), {fields}, {polygons}, $8
              FROM (SELECT DISTINCT ON (fid) fid{numeric} FROM {table} ORDER BY fid) d",
             fields = field_aggregates_sql(&dataset.numeric, "d"),
             numeric = columns(&dataset.numeric, ""),
@@ -241,6 +242,7 @@ async fn overlay(
             &table_name,
             &i64::try_from(pieces).unwrap_or(i64::MAX),
             &i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX),
+            &grouped,
         ],
     )
     .await
@@ -258,6 +260,66 @@ async fn overlay(
         pieces,
         elapsed,
     })
+}
+
+/// Fields with at most this many values get per-unit group rows at load.
+const MAX_GROUP_VALUES: f32 = 64.0;
+
+/// Replaces the pair's group rows (`rummet.overlay_groups`) from the analysed overlay table
+/// `table` (escaped; `table_name` unescaped): per unit and value of each catalog field the
+/// statistics say has few values, what a grouped count, length or area needs. Returns the
+/// fields written.
+async fn write_groups(
+    tx: &Transaction<'_>,
+    table: &str,
+    table_name: &str,
+    dataset: &Serving,
+    division: &Serving,
+) -> Result<Vec<String>> {
+    tx.execute(
+        "DELETE FROM rummet.overlay_groups WHERE dataset = $1 AND division = $2",
+        &[&dataset.id, &division.id],
+    )
+    .await
+    .map_err(LoadError::db("replacing the overlay groups"))?;
+    // n_distinct is a count, or minus a fraction of the rows when ANALYZE takes the number
+    // of values to grow with the table.
+    let fields: Vec<String> = tx
+        .query(
+            "SELECT s.attname::text FROM pg_stats s
+             JOIN pg_class c ON c.oid = format('%I.%I', s.schemaname, s.tablename)::regclass
+             WHERE s.schemaname = $1 AND s.tablename = $2 AND s.attname::text = ANY($3)
+               AND CASE WHEN s.n_distinct < 0 THEN -s.n_distinct * c.reltuples
+                        ELSE s.n_distinct END BETWEEN 1 AND $4
+             ORDER BY s.attname",
+            &[
+                &DATA_SCHEMA,
+                &table_name,
+                &dataset.fields,
+                &MAX_GROUP_VALUES,
+            ],
+        )
+        .await
+        .map_err(LoadError::db("reading the overlay statistics"))?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    for field in &fields {
+        tx.execute(
+            &format!(
+                "INSERT INTO rummet.overlay_groups
+                   (dataset, division, field, value, code, features, firsts, length_m, area_m2)
+                 SELECT $1, $2, $3, {column}::text, unit_code, count(*),
+                        count(*) FILTER (WHERE unit_first), sum(unit_length_m), sum(unit_area_m2)
+                 FROM {table} GROUP BY unit_code, {column}",
+                column = escape_identifier(field),
+            ),
+            &[&dataset.id, &division.id, field],
+        )
+        .await
+        .map_err(LoadError::db("grouping the overlay"))?;
+    }
+    Ok(fields)
 }
 
 /// Replaces the pair's cover rows (`rummet.overlay_cover`) from the overlay table `table`

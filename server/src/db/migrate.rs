@@ -52,6 +52,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "0008_overlay_cover.sql",
         sql: include_str!("migrations/0008_overlay_cover.sql"),
     },
+    Migration {
+        version: 9,
+        name: "0009_overlay_groups.sql",
+        sql: include_str!("migrations/0009_overlay_groups.sql"),
+    },
 ];
 
 /// Creates PostGIS if needed and applies every migration not applied yet.

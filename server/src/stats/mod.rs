@@ -46,6 +46,8 @@ struct Overlay {
     dataset_version: i64,
     division_version: i64,
     features: i64,
+    /// Fields with group rows written at load.
+    grouped: Vec<String>,
 }
 
 /// Answers statistics questions.
@@ -113,7 +115,17 @@ impl StatsService {
         let simple = q.filter.is_none()
             && q.group.is_none()
             && (within.is_none() || !matches!(q.measure, Measure::Field(..)));
-        let built = if simple {
+        // A national grouped count, length or area is read from the groups written at load
+        // (a feature's first unit is counted nationally, so not inside a län).
+        let grouped = q.filter.is_none()
+            && within.is_none()
+            && matches!(q.measure, Measure::Count | Measure::Length | Measure::Area)
+            && q.group
+                .as_ref()
+                .is_some_and(|g| overlay.grouped.contains(g));
+        let built = if grouped {
+            sql::grouped(&q, by.id.as_str())
+        } else if simple {
             sql::summary(
                 &q,
                 by.id.as_str(),
@@ -321,7 +333,7 @@ async fn overlay(
 ) -> Result<Overlay, StatsError> {
     client
         .query_opt(
-            "SELECT table_name, dataset_version, division_version, features
+            "SELECT table_name, dataset_version, division_version, features, grouped
              FROM rummet.overlays WHERE dataset = $1 AND division = $2",
             &[&dataset.id.as_str(), &by.id.as_str()],
         )
@@ -331,6 +343,7 @@ async fn overlay(
             dataset_version: r.get(1),
             division_version: r.get(2),
             features: r.get(3),
+            grouped: r.get(4),
         })
         .ok_or_else(|| StatsError::NoOverlay {
             dataset: dataset.id.to_string(),

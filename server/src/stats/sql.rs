@@ -185,6 +185,37 @@ pub fn by_division(q: &Question, by: &str, within: Option<&UnitRef>, overlay: &s
     }
 }
 
+/// An unfiltered question grouped by a field with group rows (`rummet.overlay_groups`), by
+/// division and with no `within`: one row per unit and value present, read as the load wrote
+/// them. The total counts each feature at its first unit.
+#[must_use]
+pub fn grouped(q: &Question, by: &str) -> Built {
+    let mut params = Vec::new();
+    let units = division_units(by, None, &mut params);
+    let ds = push(&mut params, Param::Text(q.dataset.id.to_string()));
+    let by_param = push(&mut params, Param::Text(by.to_owned()));
+    let field = push(
+        &mut params,
+        Param::Text(q.group.clone().unwrap_or_default()),
+    );
+    let sql = format!(
+        "WITH {units},
+         rows AS (SELECT u.code, u.name, u.area_m2 AS unit_m2, g.value AS grp, g.features, g.firsts,
+                         g.length_m, g.area_m2
+                  FROM units u JOIN rummet.overlay_groups g
+                    ON g.dataset = {ds} AND g.division = {by_param} AND g.field = {field} AND g.code = u.code)
+         SELECT 0 AS kind, code, name, unit_m2, grp, features, length_m, area_m2, 0::float8 AS covered_m2,
+                NULL::float8 AS value FROM rows
+         UNION ALL
+         SELECT 1, NULL, NULL, (SELECT coalesce(sum(area_m2), 0) FROM units), NULL,
+                coalesce(sum(firsts), 0)::bigint, coalesce(sum(length_m), 0), coalesce(sum(area_m2), 0),
+                0::float8, NULL::float8
+         FROM rows
+         ORDER BY kind, code, grp"
+    );
+    Built { sql, params }
+}
+
 /// An unfiltered, ungrouped question by division: the summary written at load, one row per
 /// unit. `national` is the distinct feature count of the whole overlay, used when no `within`
 /// narrows it. A `sum`/`avg`/`min`/`max` comes from the summary's field aggregates, and only
