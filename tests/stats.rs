@@ -326,6 +326,21 @@ async fn where_and_group_narrow_and_split_the_rows() {
     assert_eq!(rows.len(), 3);
     assert_eq!(rows[2]["group"], json!(2.0));
     assert!(close(rows[2]["value"].as_f64().expect("value"), 3_000.0));
+
+    // Filtered by one few-valued field and not grouped: every unit has a row (A has none of
+    // class 2), and L1, in both units, counts once in the total.
+    let class2 = ok(
+        &app,
+        "/api/stats/testvag?by=testruta&measure=length&where=klass%20%3D%202",
+    )
+    .await;
+    assert_values(&class2, &[("A", 0.0), ("B", 3_000.0)], 3_000.0);
+    let class1 = ok(
+        &app,
+        "/api/stats/testvag?by=testruta&measure=count&where=klass%20%3C%202",
+    )
+    .await;
+    assert_values(&class1, &[("A", 1.0), ("B", 1.0)], 1.0);
 }
 
 #[tokio::test]

@@ -26,6 +26,7 @@ pub use request::{Format, MEASURES, Measure};
 pub use zones::{MAX_AREA_KM2, MAX_VERTICES, MAX_WITHIN_M};
 
 use crate::datasets::{Dataset, Datasets};
+use crate::db::registry::FieldInfo;
 use param::bind;
 use request::{Params, Question, UnitRef};
 use sql::{Built, Zone};
@@ -115,16 +116,8 @@ impl StatsService {
         let simple = q.filter.is_none()
             && q.group.is_none()
             && (within.is_none() || !matches!(q.measure, Measure::Field(..)));
-        // A national grouped count, length or area is read from the groups written at load
-        // (a feature's first unit is counted nationally, so not inside a län).
-        let grouped = q.filter.is_none()
-            && within.is_none()
-            && matches!(q.measure, Measure::Count | Measure::Length | Measure::Area)
-            && q.group
-                .as_ref()
-                .is_some_and(|g| overlay.grouped.contains(g));
-        let built = if grouped {
-            sql::grouped(&q, by.id.as_str())
+        let built = if let Some(field) = grouped_field(&q, within.as_ref(), &overlay) {
+            sql::grouped(&q, by.id.as_str(), field)
         } else if simple {
             sql::summary(
                 &q,
@@ -348,6 +341,40 @@ async fn overlay(
         .ok_or_else(|| StatsError::NoOverlay {
             dataset: dataset.id.to_string(),
             division: by.id.to_string(),
+        })
+}
+
+/// The one field a national count, length or area is grouped and/or filtered by, when the
+/// load wrote its groups: the answer is then read from them. Not inside a län (a feature's
+/// first unit is counted nationally), and not when the question reads any other field.
+fn grouped_field<'q>(
+    q: &'q Question,
+    within: Option<&UnitRef>,
+    overlay: &Overlay,
+) -> Option<&'q FieldInfo> {
+    if within.is_some() || !matches!(q.measure, Measure::Count | Measure::Length | Measure::Area) {
+        return None;
+    }
+    let mut read: Vec<&str> = q
+        .filter
+        .as_ref()
+        .map(|(_, f)| f.fields())
+        .unwrap_or_default();
+    read.extend(q.group.as_deref());
+    read.sort_unstable();
+    read.dedup();
+    let [name] = read.as_slice() else {
+        return None;
+    };
+    q.dataset
+        .fields
+        .iter()
+        .find(|f| f.name == *name && overlay.grouped.contains(&f.name))
+        .filter(|f| {
+            matches!(
+                f.kind.as_str(),
+                "bigint" | "integer" | "smallint" | "double precision" | "text" | "boolean"
+            )
         })
 }
 

@@ -14,6 +14,7 @@ use rummet_core::{
 
 use super::param::Param;
 use super::request::{Aggregate, Measure, Question, UnitRef};
+use crate::db::registry::FieldInfo;
 
 /// A statement and its parameters.
 pub struct Built {
@@ -185,25 +186,39 @@ pub fn by_division(q: &Question, by: &str, within: Option<&UnitRef>, overlay: &s
     }
 }
 
-/// An unfiltered question grouped by a field with group rows (`rummet.overlay_groups`), by
-/// division and with no `within`: one row per unit and value present, read as the load wrote
-/// them. The total counts each feature at its first unit.
+/// A national question that reads one field, `field`, to group and/or filter by, when the
+/// load wrote its group rows (`rummet.overlay_groups`): the rows of each unit and value are
+/// summed where the value passes the filter (the value cast back to the field's type, so the
+/// filter's SQL is the same as over the features). The total counts each feature at its
+/// first unit.
 #[must_use]
-pub fn grouped(q: &Question, by: &str) -> Built {
+pub fn grouped(q: &Question, by: &str, field: &FieldInfo) -> Built {
     let mut params = Vec::new();
     let units = division_units(by, None, &mut params);
     let ds = push(&mut params, Param::Text(q.dataset.id.to_string()));
     let by_param = push(&mut params, Param::Text(by.to_owned()));
-    let field = push(
-        &mut params,
-        Param::Text(q.group.clone().unwrap_or_default()),
-    );
+    let name = push(&mut params, Param::Text(field.name.clone()));
+    let filter = q
+        .filter
+        .as_ref()
+        .map_or_else(|| "true".to_owned(), |(_, f)| f.to_sql(&mut params));
+    let (grp, join) = if q.group.is_some() {
+        ("f.value", "JOIN")
+    } else {
+        ("NULL::text", "LEFT JOIN")
+    };
+    // The type comes from the registry and is one of a fixed few (checked by the caller).
     let sql = format!(
         "WITH {units},
-         rows AS (SELECT u.code, u.name, u.area_m2 AS unit_m2, g.value AS grp, g.features, g.firsts,
-                         g.length_m, g.area_m2
-                  FROM units u JOIN rummet.overlay_groups g
-                    ON g.dataset = {ds} AND g.division = {by_param} AND g.field = {field} AND g.code = u.code)
+         agg AS (SELECT f.code, {grp} AS grp, sum(f.features) AS features, sum(f.firsts) AS firsts,
+                        sum(f.length_m) AS length_m, sum(f.area_m2) AS area_m2
+                 FROM (SELECT g.*, g.value::{kind} AS {column} FROM rummet.overlay_groups g
+                       WHERE g.dataset = {ds} AND g.division = {by_param} AND g.field = {name}) f
+                 WHERE {filter} GROUP BY f.code, {grp}),
+         rows AS (SELECT u.code, u.name, u.area_m2 AS unit_m2, a.grp, coalesce(a.features, 0)::bigint AS features,
+                         coalesce(a.firsts, 0) AS firsts, coalesce(a.length_m, 0) AS length_m,
+                         coalesce(a.area_m2, 0) AS area_m2
+                  FROM units u {join} agg a ON a.code = u.code)
          SELECT 0 AS kind, code, name, unit_m2, grp, features, length_m, area_m2, 0::float8 AS covered_m2,
                 NULL::float8 AS value FROM rows
          UNION ALL
@@ -211,7 +226,9 @@ pub fn grouped(q: &Question, by: &str) -> Built {
                 coalesce(sum(firsts), 0)::bigint, coalesce(sum(length_m), 0), coalesce(sum(area_m2), 0),
                 0::float8, NULL::float8
          FROM rows
-         ORDER BY kind, code, grp"
+         ORDER BY kind, code, grp",
+        kind = field.kind,
+        column = escape_identifier(&field.name),
     );
     Built { sql, params }
 }
