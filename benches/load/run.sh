@@ -9,21 +9,13 @@
 # Needs gdal-bin (ogr2ogr) and GNU time; installs them when missing.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-. deploy/setup.sh
-setup
-command -v ogr2ogr >/dev/null 2>&1 || { as_root apt-get update -q; as_root apt-get install -y -q --no-install-recommends gdal-bin; }
-[ -x /usr/bin/time ] || { as_root apt-get update -q; as_root apt-get install -y -q time; }
+. benches/lib.sh
+command -v ogr2ogr >/dev/null 2>&1 || { as_root apt-get update -q; as_root apt-get install -y -q --no-install-recommends gdal-bin; } >&2
+[ -x /usr/bin/time ] || { as_root apt-get update -q; as_root apt-get install -y -q time; } >&2
 
 SCALE=${SCALE:-1}
-cargo build --release --locked -p rummet -p rummet-benches --bins
-R=target/release/rummet
-WORK=$(mktemp -d /tmp/rummet-loadbench-XXXXXX)
-chmod 755 "$WORK"
-trap '$R db stop --data-dir "$WORK/db" >/dev/null 2>&1 || true; rm -rf "$WORK"' EXIT
-
-$R db start --data-dir "$WORK/db" >/dev/null
+bench_start loadbench
 $R load kommun --data-dir "$WORK/db" >/dev/null
-URL=$($R db url --data-dir "$WORK/db")
 # GDAL wants libpq key=value settings, not a URL.
 if [[ $URL =~ ^postgres://([^:]+):([^@]+)@([^:]+):([0-9]+)/(.+)$ ]]; then
   PG="PG:host=${BASH_REMATCH[3]} port=${BASH_REMATCH[4]} user=${BASH_REMATCH[1]} password=${BASH_REMATCH[2]} dbname=${BASH_REMATCH[5]}"

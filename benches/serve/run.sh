@@ -9,32 +9,16 @@
 # Installs martin 1.14 and oha with cargo when missing.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-. deploy/setup.sh
-setup
-export PATH="$HOME/.cargo/bin:$PATH"
+. benches/lib.sh
 command -v martin >/dev/null 2>&1 || cargo install martin@1.14.0 --locked --no-default-features --features postgres,mbtiles,pmtiles,metrics
 command -v oha >/dev/null 2>&1 || cargo install oha --locked
-[ -x /usr/bin/time ] || { as_root apt-get update -q; as_root apt-get install -y -q time; }
+[ -x /usr/bin/time ] || { as_root apt-get update -q; as_root apt-get install -y -q time; } >&2
 
 SCALE=${SCALE:-1}
 DURATION=${DURATION:-30s}
 CONNS=${CONNS:-8}
-cargo build --release --locked -p rummet -p rummet-benches --bins
-R=target/release/rummet
-WORK=$(mktemp -d /tmp/rummet-servebench-XXXXXX)
-chmod 755 "$WORK"
-PIDS=()
-cleanup() {
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  $R db stop --data-dir "$WORK/db" >/dev/null 2>&1 || true
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-$R db start --data-dir "$WORK/db" >/dev/null
+bench_start servebench
 $R load kommun --no-seed --data-dir "$WORK/db" >/dev/null
-URL=$($R db url --data-dir "$WORK/db")
 target/release/generate "$URL" "$WORK/files" "$SCALE" nvdb_vagnat >&2
 
 # Rummet's load includes its load-time work: thinning, pre-rendering zooms 0-10 (L2).

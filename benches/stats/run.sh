@@ -9,30 +9,14 @@
 #   SCALE=0.1 DURATION=10s benches/stats/run.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-. deploy/setup.sh
-setup
-export PATH="$HOME/.cargo/bin:$PATH"
+. benches/lib.sh
 command -v oha >/dev/null 2>&1 || cargo install oha --locked
 
 SCALE=${SCALE:-1}
 DURATION=${DURATION:-20s}
 CONNS=${CONNS:-8}
-cargo build --release --locked -p rummet -p rummet-benches --bins
-R=target/release/rummet
-WORK=$(mktemp -d /tmp/rummet-statsbench-XXXXXX)
-chmod 755 "$WORK"
-PIDS=()
-cleanup() {
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  $R db stop --data-dir "$WORK/db" >/dev/null 2>&1 || true
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-$R db start --data-dir "$WORK/db" >/dev/null
+bench_start statsbench
 for d in lan kommun fa; do $R load $d --no-seed --data-dir "$WORK/db" >/dev/null; done
-URL=$($R db url --data-dir "$WORK/db")
 target/release/generate "$URL" "$WORK/files" "$SCALE" naturreservat,nvdb_vagnat >&2
 
 echo "## Overlay at load (SCALE=$SCALE)"
