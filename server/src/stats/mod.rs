@@ -172,15 +172,12 @@ impl StatsService {
         params.finish(AREA_PARAMS)?;
         let drawn = zones::parse_drawn(body, crs.as_deref())?;
         let key = cache_key(&q, &[], None, &format!("{}:{}", drawn.srid, drawn.geometry));
-        if let Some(hit) = self.cache.get(&key).await {
-            return Ok(hit);
-        }
-        let client = self.pool.get().await?;
-        let (zone, area) = zones::drawn_zone(&**client, &drawn).await?;
-        let context = json!({"area_m2": area, "crs": format!("EPSG:{}", drawn.srid)});
-        let rendered = self.in_zones(&**client, &q, vec![zone], context).await?;
-        self.cache.insert(key, rendered.clone()).await;
-        Ok(rendered)
+        self.cached_zones(key, &q, async |client| {
+            let (zone, area) = zones::drawn_zone(client, &drawn).await?;
+            let context = json!({"area_m2": area, "crs": format!("EPSG:{}", drawn.srid)});
+            Ok((vec![zone], context))
+        })
+        .await
     }
 
     /// `GET /api/stats/{dataset}/border?a=…&b=…&within=…`: one row per side of the border.
@@ -215,15 +212,32 @@ impl StatsService {
             None,
             &format!("{}|{}|{within}", unit_text(&a), unit_text(&b)),
         );
+        self.cached_zones(key, &q, async |client| {
+            let (zones, border) = zones::border_zones(client, &a, &b, within).await?;
+            let context = json!({
+                "a": unit_text(&a), "b": unit_text(&b), "within_m": within, "border_length_m": border,
+            });
+            Ok((zones, context))
+        })
+        .await
+    }
+
+    /// The answer cached under `key`, or else the answer over the zones (and their context)
+    /// that `zones` works out on a pooled connection, then cached.
+    async fn cached_zones(
+        &self,
+        key: String,
+        q: &Question,
+        zones: impl AsyncFnOnce(
+            &tokio_postgres::Client,
+        ) -> Result<(Vec<Zone>, serde_json::Value), StatsError>,
+    ) -> Result<Rendered, StatsError> {
         if let Some(hit) = self.cache.get(&key).await {
             return Ok(hit);
         }
         let client = self.pool.get().await?;
-        let (zones, border) = zones::border_zones(&**client, &a, &b, within).await?;
-        let context = json!({
-            "a": unit_text(&a), "b": unit_text(&b), "within_m": within, "border_length_m": border,
-        });
-        let rendered = self.in_zones(&**client, &q, zones, context).await?;
+        let (zones, context) = zones(&client).await?;
+        let rendered = self.in_zones(&**client, q, zones, context).await?;
         self.cache.insert(key, rendered.clone()).await;
         Ok(rendered)
     }
