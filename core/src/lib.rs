@@ -8,7 +8,7 @@ mod tile;
 
 pub use dataset_id::{DatasetId, InvalidDatasetId};
 pub use sql::{
-    DATA_SCHEMA, PieceMeasures, REGISTRY_SCHEMA, clip_sql, covered_sql, escape_identifier,
+    DATA_SCHEMA, PieceMeasures, REGISTRY_SCHEMA, covered_sql, cut_sql, escape_identifier,
     escape_literal, field_aggregate_sql, field_aggregates_sql, geometry_dimension, piece_measures,
     version_table,
 };

@@ -8,7 +8,7 @@
 use std::time::{Duration, Instant};
 
 use rummet_core::{
-    DATA_SCHEMA, clip_sql, escape_identifier, field_aggregates_sql, geometry_dimension,
+    DATA_SCHEMA, cut_sql, escape_identifier, field_aggregates_sql, geometry_dimension,
     piece_measures,
 };
 use serde::Serialize;
@@ -386,26 +386,21 @@ async fn measure(
     ))
     .await
     .map_err(LoadError::db("creating the overlay table"))?;
-    let clip = clip_sql(dim, "u.geom", "s.unit_g");
     // The cut carries the feature's fields along, so nothing joins the feature table again;
-    // its own columns are `unit_` ones, which no catalog field may be named. The shape is
-    // fixed on purpose: a unit at a time (the lateral subqueries, kept apart by OFFSET 0,
-    // cannot be flattened), so PostGIS prepares the unit's geometry once for all its
-    // features and each feature is transformed and cut once. Left free, the planner may scan
-    // the features and look each one's unit up (as it did inside the load transaction): the
-    // unit geometry then changes every row, nothing is prepared, and a million lines took
-    // 45 s per division instead of 5.
+    // its own columns are `unit_` ones, which no catalog field may be named.
     let cut = format!(
         "SELECT c.fid{c_fields}, u.code AS unit_code, c.unit_piece
          FROM rummet.division_units u
-         CROSS JOIN LATERAL (
-           SELECT s.*, {clip} AS unit_piece
-           FROM (SELECT f.fid{f_fields}, ST_Transform(f.geom, 3006) AS unit_g
-                 FROM {source} f WHERE f.geom && u.bbox3857 OFFSET 0) s
-           WHERE ST_Intersects(u.geom, s.unit_g)
-           OFFSET 0) c
+         CROSS JOIN LATERAL {lateral} c
          WHERE u.division = $1",
         c_fields = columns(&dataset.fields, "c."),
+        lateral = cut_sql(
+            dim,
+            ("u.geom", "u.bbox3857"),
+            &source,
+            &format!("f.fid{f_fields}"),
+            "true"
+        ),
     );
     let m = piece_measures(dim, "p.unit_piece");
     let pieces = if dim == 3 {

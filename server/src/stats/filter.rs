@@ -359,20 +359,17 @@ impl Filter {
         Ok(filter)
     }
 
-    /// Every field the filter reads, each once.
+    /// Every field the filter reads, once per comparison.
     #[must_use]
     pub fn fields(&self) -> Vec<&str> {
-        let mut out = match self {
+        match self {
             Self::And(a, b) | Self::Or(a, b) => {
                 let mut out = a.fields();
                 out.extend(b.fields());
                 out
             }
             Self::Compare { field, .. } | Self::In { field, .. } => vec![field.as_str()],
-        };
-        out.sort_unstable();
-        out.dedup();
-        out
+        }
     }
 
     /// SQL over the feature table aliased `f`, pushing each value onto `params`.

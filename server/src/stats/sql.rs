@@ -9,7 +9,7 @@
 //! area or a border zone.
 
 use rummet_core::{
-    DATA_SCHEMA, clip_sql, covered_sql, escape_identifier, field_aggregate_sql, piece_measures,
+    DATA_SCHEMA, covered_sql, cut_sql, escape_identifier, field_aggregate_sql, piece_measures,
 };
 
 use super::param::Param;
@@ -321,10 +321,14 @@ pub fn in_zones(
         .map(|z| push(&mut params, Param::Bytes(z.ewkb.clone())))
         .collect();
     let (group, value, filter) = feature_columns(q, &mut params);
-    let clip = clip_sql(dimension, "u.geom", "s.unit_g");
     // Cut on the fly, a piece's overlaps are unknown: each zone's pieces are one cluster.
-    // A zone at a time, as the overlay at load cuts (see there why the shape is fixed): the
-    // zone's geometry is parsed once and prepared once, each feature transformed and cut once.
+    let lateral = cut_sql(
+        dimension,
+        ("u.geom", "u.box"),
+        &data_table(features),
+        &format!("f.fid, {group} AS grp, {value} AS val"),
+        &filter,
+    );
     let m = piece_measures(dimension, "p.piece");
     let cover = cover.map(|division| cover_sql(q, division, &mut params));
     let sql = answer(
@@ -334,15 +338,8 @@ pub fn in_zones(
                               ST_Expand(ST_Envelope(ST_Transform(geom, 3857)), 1000) AS box
                        FROM (SELECT z.code, z.name, ST_GeomFromEWKB(z.wkb) AS geom
                              FROM unnest({codes}, {names}, ARRAY[{wkbs}]) AS z(code, name, wkb)) z),
-             cut AS (SELECT u.code, c.fid, c.grp, c.val, c.piece
-                     FROM units u
-                     CROSS JOIN LATERAL (
-                       SELECT s.fid, s.grp, s.val, {clip} AS piece
-                       FROM (SELECT f.fid, {group} AS grp, {value} AS val,
-                                    ST_Transform(f.geom, 3006) AS unit_g
-                             FROM {features} f WHERE f.geom && u.box AND {filter} OFFSET 0) s
-                       WHERE ST_Intersects(u.geom, s.unit_g)
-                       OFFSET 0) c),
+             cut AS (SELECT u.code, c.fid, c.grp, c.val, c.unit_piece AS piece
+                     FROM units u CROSS JOIN LATERAL {lateral} c),
              hits AS MATERIALIZED (
                SELECT code, fid, grp, val, {length} AS length_m, {area} AS area_m2,
                       0::bigint AS cluster, row_number() OVER (PARTITION BY fid ORDER BY code) = 1 AS first,
@@ -350,7 +347,6 @@ pub fn in_zones(
                FROM cut p
                WHERE {counts})",
             wkbs = wkbs.join(", "),
-            features = data_table(features),
             length = m.length,
             area = m.area,
             counts = m.counts,
