@@ -11,6 +11,7 @@ mod demo;
 mod errors;
 mod load_cli;
 mod loads;
+mod ogc;
 mod prerendered;
 mod services;
 mod stats;

@@ -2,42 +2,16 @@
 //! of a division border (two of them overlapping), and against hand-written PostGIS queries on
 //! the real kommun boundaries; drawn areas, border zones, formats, reloads and bad questions.
 
-use std::fmt::Write as _;
-
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use rummet_loaders::catalog::CatalogEntry;
-use rummet_loaders::pipeline::{self, LoadReport};
-use rummet_loaders::read::Input;
 use serde_json::{Value, json};
 
+use crate::support::geojson::{entry, load};
 use crate::support::{Reply, TestApp};
 
 /// Where the hand-made fixtures lie in SWEREF 99 TM: two 10 × 10 km units, A west of B.
 const X0: f64 = 460_000.0;
 const Y0: f64 = 6_400_000.0;
-
-fn entry(id: &str, role: &str, geometry: &str, fields: &[(&str, &str)]) -> CatalogEntry {
-    let division = if role == "division" {
-        "[division]\ncode = \"kod\"\nname = \"namn\"\n"
-    } else {
-        ""
-    };
-    let fields = fields.iter().fold(String::new(), |mut out, (name, kind)| {
-        let _ = write!(
-            out,
-            "[[fields]]\nsource = \"{name}\"\ncolumn = \"{name}\"\ntype = \"{kind}\"\ndescription = \"{name}\"\n"
-        );
-        out
-    });
-    let text = format!(
-        "id = \"{id}\"\ntitle = \"{id}\"\ntitle_en = \"{id}\"\nagency = \"Test\"\ndescription = \"test\"\n\
-         licence = \"CC0 1.0\"\nattribution = \"Test (CC0)\"\nrole = \"{role}\"\ngeometry = \"{geometry}\"\n\
-         minzoom = 0\nmaxzoom = 14\n\n[source]\nformat = \"geojson\"\ncrs = \"EPSG:3006\"\nfile = \"{id}.geojson\"\nurls = []\n\n\
-         {division}\n{fields}"
-    );
-    CatalogEntry::from_toml(&format!("{id}.toml"), &text).expect("test catalog entry")
-}
 
 /// A rectangle from (x1, y1) to (x2, y2) in metres from the fixtures' origin.
 fn rect(x1: f64, y1: f64, x2: f64, y2: f64) -> Value {
@@ -52,36 +26,6 @@ fn line(points: &[(f64, f64)]) -> Value {
 
 fn point(x: f64, y: f64) -> Value {
     json!({"type": "Point", "coordinates": [X0 + x, Y0 + y]})
-}
-
-async fn load(app: &TestApp, entry: &CatalogEntry, features: Vec<(Value, Value)>) -> LoadReport {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let features: Vec<Value> = features
-        .into_iter()
-        .map(|(properties, geometry)| json!({"type": "Feature", "properties": properties, "geometry": geometry}))
-        .collect();
-    let path = dir.path().join(&entry.source.file);
-    let doc = json!({
-        "type": "FeatureCollection",
-        "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::3006"}},
-        "features": features,
-    });
-    std::fs::write(&path, doc.to_string()).expect("write fixture");
-    let mut client = app.state.pool.get().await.expect("connection");
-    let report = pipeline::load(
-        &mut client,
-        entry,
-        &Input::File(path),
-        pipeline::LoadOptions::default(),
-    )
-    .await
-    .unwrap_or_else(|e| panic!("loading {}: {e}", entry.id));
-    app.state
-        .datasets
-        .reload_all(&app.state.pool)
-        .await
-        .expect("registry");
-    report
 }
 
 /// The two units, then reserves R1 (straddling, 100 ha), R2 (inside A, overlapping R1 by

@@ -183,7 +183,15 @@ async fn the_catalog_lists_the_demo_datasets_with_provenance_and_urls() {
 #[tokio::test]
 async fn the_landing_page_lists_datasets_with_a_maplibre_preview() {
     let app = TestApp::new().await;
-    let page = app.get("/").await;
+    // A browser asks for HTML; a client asking for nothing gets the OGC landing page.
+    let page = app
+        .request(
+            axum::http::Request::get("/")
+                .header("accept", "text/html,application/xhtml+xml")
+                .body(axum::body::Body::empty())
+                .expect("request"),
+        )
+        .await;
     assert_eq!(page.status, StatusCode::OK);
     let html = String::from_utf8_lossy(&page.body);
     assert!(html.contains("/assets/maplibre-gl.js") && html.contains("/catalog"));

@@ -164,7 +164,7 @@ pub fn cut_sql(
     let clip = clip_sql(dimension, unit_geom, "s.unit_g");
     format!(
         "(SELECT s.*, {clip} AS unit_piece
-          FROM (SELECT {select}, ST_Transform(f.geom, 3006) AS unit_g
+          FROM (SELECT {select}, f.geom_3006 AS unit_g
                 FROM {source} f WHERE f.geom && {unit_box} AND {filter} OFFSET 0) s
           WHERE ST_Intersects({unit_geom}, s.unit_g)
           OFFSET 0)"

@@ -2,6 +2,7 @@
 
 mod cluster;
 pub mod fixtures;
+pub mod geojson;
 mod mvt;
 
 use std::sync::Arc;

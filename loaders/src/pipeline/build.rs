@@ -11,6 +11,9 @@ use crate::{LoadError, Result};
 
 /// Web Mercator, the CRS tiles are cut in.
 const TILE_SRID: i32 = 3857;
+/// SWEREF 99 TM: the repaired geometry is kept in it as the authoritative one (features served
+/// in EPSG:3006 and SWEREF 99 TM tiles come from it, never from a back-transform of 3857).
+const SOURCE_SRID: i32 = 3006;
 /// Web Mercator metres per screen pixel at zoom 0 with 512-pixel tiles, as MapLibre draws
 /// them: the equator's length over 512.
 pub(super) const METRES_PER_PIXEL_Z0: f64 = 40_075_016.685_578_49 / 512.0;
@@ -84,19 +87,20 @@ fn generalised(entry: &CatalogEntry, band: u8) -> String {
 }
 
 /// The measure column of a version table of `geometry`, in SWEREF 99 TM so it is metric and
-/// true: its definition, its name and its SQL over the repaired geometry `g`, each with a
+/// true: its definition, its name and its SQL over the repaired geometry in SWEREF 99 TM
+/// `g3006`, each with a
 /// leading comma (empty for points).
 fn measure_columns(geometry: GeometryKind) -> (&'static str, &'static str, &'static str) {
     match geometry {
         GeometryKind::Polygon => (
             ", area_m2 double precision",
             ", area_m2",
-            ", ST_Area(ST_Transform(g, 3006))",
+            ", ST_Area(g3006)",
         ),
         GeometryKind::Line => (
             ", length_m double precision",
             ", length_m",
-            ", ST_Length(ST_Transform(g, 3006))",
+            ", ST_Length(g3006)",
         ),
         GeometryKind::Point => ("", "", ""),
     }
@@ -149,7 +153,7 @@ pub(super) async fn build_version(
     );
     let create = format!(
         "CREATE TABLE {qualified} (fid bigint NOT NULL, {defs}, geom geometry({kind}, {TILE_SRID}) NOT NULL, \
-         minzoom smallint NOT NULL{measure_def}{band_defs})",
+         geom_3006 geometry({kind}, {SOURCE_SRID}) NOT NULL, minzoom smallint NOT NULL{measure_def}{band_defs})",
         defs = defs.join(", "),
     );
     tx.batch_execute(&create)
@@ -162,15 +166,16 @@ pub(super) async fn build_version(
     // (broken HOT chains), so every overlay in the load would scan it whole.
     tx.batch_execute(&format!(
         "CREATE TEMP TABLE rummet_built (fid bigint NOT NULL, {defs}, geom geometry NOT NULL, \
-         minzoom smallint NOT NULL{measure_def}) ON COMMIT DROP",
+         geom_3006 geometry NOT NULL, minzoom smallint NOT NULL{measure_def}) ON COMMIT DROP",
         defs = defs.join(", "),
     ))
     .await
     .map_err(LoadError::db("creating the build table"))?;
     let built = format!(
-        "INSERT INTO pg_temp.rummet_built (fid, {cols}, geom, minzoom{measure_col}) \
-         SELECT fid, {cols}, g3857, {minzoom}{measure_expr} FROM ( \
-         SELECT fid, {cols}, g, ST_Transform(g, {TILE_SRID}) AS g3857 FROM ( \
+        "INSERT INTO pg_temp.rummet_built (fid, {cols}, geom, geom_3006, minzoom{measure_col}) \
+         SELECT fid, {cols}, g3857, g3006, {minzoom}{measure_expr} FROM ( \
+         SELECT fid, {cols}, ST_Transform(g, {TILE_SRID}) AS g3857, \
+                ST_Transform(g, {SOURCE_SRID}) AS g3006 FROM ( \
            SELECT fid, {cols}, ST_Multi(ST_CollectionExtract( \
              CASE WHEN bad THEN ST_MakeValid(g0) ELSE g0 END, $2)) AS g \
            FROM (SELECT s.fid, {scols}, ST_GeomFromWKB(s.wkb, $1) AS g0, i.fid IS NOT NULL AS bad \
@@ -242,9 +247,9 @@ async fn write_version(
         format!(", b.{}", measure_col.trim_start_matches(", "))
     };
     tx.batch_execute(&format!(
-        "INSERT INTO {qualified} (fid, {cols}, geom, minzoom{measure_col}{band_cols}) \
-         SELECT fid, {cols}, g3857, minzoom{measure_col}{band_exprs} FROM ( \
-           SELECT b.fid, {bcols}, b.geom AS g3857, {final_minzoom} AS minzoom{measure_select} \
+        "INSERT INTO {qualified} (fid, {cols}, geom, geom_3006, minzoom{measure_col}{band_cols}) \
+         SELECT fid, {cols}, g3857, geom_3006, minzoom{measure_col}{band_exprs} FROM ( \
+           SELECT b.fid, {bcols}, b.geom AS g3857, b.geom_3006, {final_minzoom} AS minzoom{measure_select} \
            FROM pg_temp.rummet_built b{thin_join}) w; \
          DROP TABLE pg_temp.rummet_built;{drop_thin}",
         bcols = columns

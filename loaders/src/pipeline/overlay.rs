@@ -148,7 +148,7 @@ async fn ensure_units(tx: &Transaction<'_>, division: &Serving, rebuild: bool) -
          SELECT $1, $2, code, name, ST_Area(g), g, ST_PointOnSurface(g),
                 ST_Expand(ST_Envelope(ST_Transform(g, 3857)), {BOX_MARGIN_M})
          FROM (SELECT {code}::text AS code, min({name}::text) AS name,
-                      ST_Multi(ST_CollectionExtract(ST_MakeValid(ST_Union(ST_Transform(geom, 3006))), 3)) AS g
+                      ST_Multi(ST_CollectionExtract(ST_MakeValid(ST_Union(geom_3006)), 3)) AS g
                FROM {table} WHERE {code} IS NOT NULL GROUP BY 1) u
          WHERE NOT ST_IsEmpty(g)",
         code = escape_identifier(code),

@@ -28,6 +28,17 @@ pub struct Config {
     pub cache: CacheConfig,
     /// Tile responses.
     pub tiles: TilesConfig,
+    /// Which other origins' pages may read the API.
+    pub cors: CorsConfig,
+}
+
+/// Cross-origin reads (CORS).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CorsConfig {
+    /// Origins whose pages may read responses, e.g. `https://karta.region.se`; `*` (the
+    /// default, for open data) allows any; empty allows none.
+    pub allow_origins: Vec<String>,
 }
 
 /// Database pool and timeouts.
@@ -85,6 +96,9 @@ impl Default for Config {
             tiles: TilesConfig {
                 cache_control: "public, max-age=300".into(),
                 prerendered: true,
+            },
+            cors: CorsConfig {
+                allow_origins: vec!["*".into()],
             },
         }
     }

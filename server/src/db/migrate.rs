@@ -57,6 +57,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "0009_overlay_groups.sql",
         sql: include_str!("migrations/0009_overlay_groups.sql"),
     },
+    Migration {
+        version: 10,
+        name: "0010_source_geometry.sql",
+        sql: include_str!("migrations/0010_source_geometry.sql"),
+    },
 ];
 
 /// Creates PostGIS if needed and applies every migration not applied yet.

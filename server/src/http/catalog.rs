@@ -1,15 +1,15 @@
 //! `GET /catalog`: every loaded dataset with its provenance and where its tiles are.
 
-use axum::Json;
 use axum::extract::State;
 use axum::http::HeaderMap;
+use axum::response::Response;
 use serde_json::{Value, json};
 
 use super::base_url::base_url;
 use crate::app::AppState;
 
 /// The loaded datasets.
-pub async fn catalog(State(app): State<AppState>, headers: HeaderMap) -> Json<Value> {
+pub async fn catalog(State(app): State<AppState>, headers: HeaderMap) -> Response {
     let base = base_url(&app.config, &headers);
     let datasets: Vec<Value> = app
         .datasets
@@ -23,5 +23,9 @@ pub async fn catalog(State(app): State<AppState>, headers: HeaderMap) -> Json<Va
             entry
         })
         .collect();
-    Json(json!({ "datasets": datasets }))
+    super::document::document(
+        &headers,
+        &json!({ "datasets": datasets }),
+        "application/json",
+    )
 }

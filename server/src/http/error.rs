@@ -1,5 +1,6 @@
 //! The one place errors become HTTP responses: a status, a stable error code and a message,
-//! as `{"error": code, "message": ...}`. Internal detail goes to the log, never to the client.
+//! as `{"error": code, "message": ...}` and the same as an OGC API exception (`code`,
+//! `description`). Internal detail goes to the log, never to the client.
 
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -7,6 +8,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use crate::db::QueryError;
+use crate::ogc::OgcError;
 use crate::stats::StatsError;
 use crate::tiles::TileError;
 
@@ -105,11 +107,35 @@ impl From<StatsError> for ApiError {
     }
 }
 
+impl From<OgcError> for ApiError {
+    fn from(e: OgcError) -> Self {
+        let message = e.to_string();
+        match e {
+            OgcError::UnknownCollection(_) => Self::not_found("unknown_collection", message),
+            OgcError::UnknownFeature { .. } => Self::not_found("unknown_feature", message),
+            OgcError::UnknownTileMatrixSet(_) => {
+                Self::not_found("unknown_tile_matrix_set", message)
+            }
+            OgcError::Parameter(_) => Self::bad_request("invalid_parameter", message),
+            OgcError::Filter(_) => Self::bad_request("invalid_filter", message),
+            OgcError::Reloaded { .. } => Self::new(StatusCode::CONFLICT, "reloaded", message),
+            OgcError::Query(e) => e.into(),
+        }
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let mut response = (
             self.status,
-            Json(json!({"error": self.code, "message": self.message})),
+            // Our shape and, with the same content, the OGC API exception's (`code`,
+            // `description`), so OGC clients show the reason too.
+            Json(json!({
+                "error": self.code,
+                "message": self.message,
+                "code": self.code,
+                "description": self.message,
+            })),
         )
             .into_response();
         if self.status == StatusCode::SERVICE_UNAVAILABLE {

@@ -1,4 +1,4 @@
-//! `GET /`: the datasets with a MapLibre preview, and the vendored MapLibre GL JS it uses
+//! The map page `GET /` gives a browser: the datasets with a MapLibre preview, and the vendored MapLibre GL JS it uses
 //! (served by us, so the page works without internet access).
 
 use axum::extract::Path;

@@ -3,10 +3,14 @@
 
 mod base_url;
 mod catalog;
+mod cors;
+mod document;
 mod error;
 mod health;
 mod landing;
+mod ogc;
 mod openapi;
+mod openapi_ogc;
 mod stats;
 mod styles;
 mod tiles;
@@ -24,7 +28,18 @@ use crate::app::AppState;
 /// The whole HTTP API.
 pub fn router(state: AppState) -> Router {
     Router::new()
-        .route("/", get(landing::page))
+        .route("/", get(ogc::common::root))
+        .route("/conformance", get(ogc::common::conformance))
+        .route("/api", get(ogc::common::api))
+        .route("/api.html", get(ogc::common::api_html))
+        .route("/collections", get(ogc::collections::list))
+        .route("/collections/{id}", get(ogc::collections::one))
+        .route(
+            "/collections/{id}/queryables",
+            get(ogc::collections::queryables),
+        )
+        .route("/collections/{id}/items", get(ogc::items::page))
+        .route("/collections/{id}/items/{fid}", get(ogc::items::one))
         .route("/assets/{file}", get(landing::asset))
         .route("/catalog", get(catalog::catalog))
         .route("/health", get(health::health))
@@ -40,6 +55,10 @@ pub fn router(state: AppState) -> Router {
         .route("/api/stats/{dataset}/border", get(stats::at_border))
         .route("/api/openapi.json", get(openapi::document))
         .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            cors::cors,
+        ))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
             let path = req
                 .extensions()

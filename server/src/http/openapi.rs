@@ -2,11 +2,13 @@
 //! the same constants the handlers check against (parameter lists, measures, limits) and from
 //! the registry (which datasets and divisions are loaded), so it cannot drift from the code.
 
-use axum::Json;
 use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::Response;
 use serde_json::{Value, json};
 
-use crate::app::AppState;
+use super::base_url::base_url;
+use crate::app::{App, AppState};
 use crate::stats::{
     AREA_PARAMS, BORDER_PARAMS, DIVISION_PARAMS, MAX_AREA_KM2, MAX_VERTICES, MAX_WITHIN_M, MEASURES,
 };
@@ -94,8 +96,15 @@ fn stats_responses() -> Value {
     })
 }
 
-/// The document.
-pub async fn document(State(app): State<AppState>) -> Json<Value> {
+/// `/api/openapi.json`: the document.
+pub async fn document(State(app): State<AppState>, headers: HeaderMap) -> Response {
+    let base = base_url(&app.config, &headers);
+    super::document::document(&headers, &build(&app, &base), "application/json")
+}
+
+/// The whole `OpenAPI` document, with `base` as its server.
+#[must_use]
+pub fn build(app: &App, base: &str) -> Value {
     let all = app.datasets.all();
     let datasets: Vec<String> = all.iter().map(|d| d.id.to_string()).collect();
     let divisions: Vec<String> = all
@@ -107,8 +116,9 @@ pub async fn document(State(app): State<AppState>) -> Json<Value> {
     area_responses["413"] = error_response(&format!(
         "More than {MAX_VERTICES} vertices, or a body too large."
     ));
-    Json(json!({
+    let mut doc = json!({
         "openapi": "3.0.3",
+        "servers": [{"url": base}],
         "info": {
             "title": "Rummet",
             "version": env!("CARGO_PKG_VERSION"),
@@ -184,7 +194,11 @@ pub async fn document(State(app): State<AppState>) -> Json<Value> {
                 "totals": {"type": "object"},
             }},
         }},
-    }))
+    });
+    if let Some(paths) = doc["paths"].as_object_mut() {
+        paths.extend(super::openapi_ogc::paths(&all));
+    }
+    doc
 }
 
 #[cfg(test)]

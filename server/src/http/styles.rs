@@ -2,10 +2,10 @@
 //! `styles/<id>.json` when there is one, else a plain one by geometry type; source URLs are
 //! made absolute so QGIS and other hosts can load them.
 
-use axum::Json;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
+use axum::response::Response;
 use rummet_core::DatasetId;
 use serde_json::{Value, json};
 
@@ -22,7 +22,7 @@ pub async fn style(
     State(app): State<AppState>,
     path: Result<Path<String>, PathRejection>,
     headers: HeaderMap,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let Path(name) = path.map_err(|e| ApiError::bad_request("invalid_path", e.body_text()))?;
     let dataset = name
         .strip_suffix(".json")
@@ -55,7 +55,11 @@ pub async fn style(
             }
         }
     }
-    Ok(Json(style))
+    Ok(super::document::document(
+        &headers,
+        &style,
+        "application/json",
+    ))
 }
 
 /// A plain style for a dataset without a style file.

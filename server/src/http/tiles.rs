@@ -1,6 +1,5 @@
 //! `GET /tiles/{dataset}/{z}/{x}/{y}.mvt` and `GET /tiles/{dataset}.json`.
 
-use axum::Json;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -81,7 +80,7 @@ fn tile_response(tile: &Tile, headers: &HeaderMap, cache_control: &str) -> Respo
     let matches = headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| tile.matches(v));
+        .is_some_and(|v| tile.matches(v, encoding));
     let common = [
         (header::ETAG, etag),
         (header::CACHE_CONTROL, cache_control),
@@ -128,5 +127,9 @@ pub async fn tilejson_doc(
                 .ok_or_else(|| TileError::UnknownDataset(id.to_string()))
         })
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(Json(tilejson(&layers, &base_url(&app.config, &headers))).into_response())
+    Ok(super::document::document(
+        &headers,
+        &tilejson(&layers, &base_url(&app.config, &headers)),
+        "application/json",
+    ))
 }

@@ -9,7 +9,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use tokio_postgres::Row as PgRow;
 
-use super::filter::FieldKind;
+use crate::filter::FieldKind;
 use super::request::{Format, Measure, Question};
 
 /// One row: a unit (and group value, when grouped) and its value.

@@ -5,8 +5,6 @@
 
 mod answer;
 mod error;
-pub mod filter;
-mod param;
 mod request;
 mod sql;
 mod zones;
@@ -27,7 +25,7 @@ pub use zones::{MAX_AREA_KM2, MAX_VERTICES, MAX_WITHIN_M};
 
 use crate::datasets::{Dataset, Datasets};
 use crate::db::registry::FieldInfo;
-use param::bind;
+use crate::filter::bind;
 use request::{Params, Question, UnitRef};
 use sql::{Built, Zone};
 

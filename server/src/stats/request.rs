@@ -6,7 +6,7 @@ use std::sync::Arc;
 use rummet_core::DatasetId;
 
 use super::StatsError;
-use super::filter::{FieldKind, Filter, field_kind};
+use crate::filter::{FieldKind, Filter, field_kind};
 use crate::datasets::{Dataset, Datasets};
 
 /// An aggregate over a numeric field.

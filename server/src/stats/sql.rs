@@ -12,7 +12,7 @@ use rummet_core::{
     DATA_SCHEMA, covered_sql, cut_sql, escape_identifier, field_aggregate_sql, piece_measures,
 };
 
-use super::param::Param;
+use crate::filter::Param;
 use super::request::{Aggregate, Measure, Question, UnitRef};
 use crate::db::registry::FieldInfo;
 

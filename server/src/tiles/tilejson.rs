@@ -23,7 +23,7 @@ pub fn tilejson(layers: &[std::sync::Arc<Dataset>], base: &str) -> Value {
         "tilejson": "3.0.0",
         "name": ds.title,
         "description": ds.description,
-        "version": ds.version.to_string(),
+        "version": format!("{}.0.0", ds.version),
         "attribution": ds.attribution,
         "scheme": "xyz",
         "tiles": [format!("{base}/tiles/{}/{{z}}/{{x}}/{{y}}.mvt", ds.id)],
@@ -67,7 +67,8 @@ fn composite(layers: &[std::sync::Arc<Dataset>], base: &str) -> Value {
     json!({
         "tilejson": "3.0.0",
         "name": layers.iter().map(|d| d.title.as_str()).collect::<Vec<_>>().join(", "),
-        "version": layers.iter().map(|d| d.version.to_string()).collect::<Vec<_>>().join(","),
+        // Semver, as TileJSON asks: versions only grow, so the newest names the set.
+        "version": format!("{}.0.0", layers.iter().map(|d| d.version).max().unwrap_or(0)),
         "attribution": attributions.join(" | "),
         "scheme": "xyz",
         "tiles": [format!("{base}/tiles/{}/{{z}}/{{x}}/{{y}}.mvt", ids.join(","))],

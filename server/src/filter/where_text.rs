@@ -10,93 +10,11 @@
 //! value   = 'text' ('' escapes a quote) | number | true | false
 //! ```
 
-use rummet_core::escape_identifier;
-
-use super::param::Param;
+use super::{FieldKind, Filter, MAX_LIST, MAX_TERMS, Param, field_kind};
 use crate::datasets::Dataset;
 
 /// Longest `where` accepted, in characters.
 const MAX_LEN: usize = 2000;
-/// Most comparisons one `where` may hold.
-const MAX_TERMS: usize = 64;
-/// Most values one `in (...)` may list.
-const MAX_LIST: usize = 1000;
-
-/// A parsed filter.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Filter {
-    /// Both hold.
-    And(Box<Filter>, Box<Filter>),
-    /// Either holds.
-    Or(Box<Filter>, Box<Filter>),
-    /// `field op value`.
-    Compare {
-        /// Column.
-        field: String,
-        /// SQL operator.
-        op: &'static str,
-        /// Bound value.
-        value: Param,
-    },
-    /// `field in (values)`.
-    In {
-        /// Column.
-        field: String,
-        /// Bound values, one array parameter.
-        values: Param,
-    },
-}
-
-/// What kind of value a field holds, from its registry type.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FieldKind {
-    /// `text`.
-    Text,
-    /// `bigint` or `double precision`.
-    Number,
-    /// `boolean`.
-    Boolean,
-}
-
-impl FieldKind {
-    /// The kind of a registry column type.
-    #[must_use]
-    pub fn of(sql_type: &str) -> Self {
-        match sql_type {
-            "bigint" | "double precision" | "integer" => Self::Number,
-            "boolean" => Self::Boolean,
-            _ => Self::Text,
-        }
-    }
-
-    fn name(self) -> &'static str {
-        match self {
-            Self::Text => "text",
-            Self::Number => "a number",
-            Self::Boolean => "true or false",
-        }
-    }
-}
-
-/// The kind of `field` in `dataset`, or why it is not one of its fields.
-///
-/// # Errors
-/// When the dataset has no such field; the message lists the fields it has.
-pub fn field_kind(dataset: &Dataset, field: &str) -> Result<FieldKind, String> {
-    dataset
-        .fields
-        .iter()
-        .find(|f| f.name == field)
-        .map(|f| FieldKind::of(&f.kind))
-        .ok_or_else(|| {
-            let known: Vec<&str> = dataset.fields.iter().map(|f| f.name.as_str()).collect();
-            format!(
-                "{} has no field {field:?}; its fields are {}",
-                dataset.id,
-                known.join(", ")
-            )
-        })
-}
 
 #[derive(Debug, Clone, PartialEq)]
 enum Token {
@@ -268,7 +186,12 @@ impl Parser<'_> {
                     return Err(format!("{field} is true or false: compare it with = or !="));
                 }
                 let value = self.value(&field, kind)?;
-                Ok(Filter::Compare { field, op, value })
+                Ok(Filter::Compare {
+                    field,
+                    op,
+                    value,
+                    casei: false,
+                })
             }
             Some(other) => Err(format!("expected a field name, found {}", describe(&other))),
             None => Err("the condition ends too early".into()),
@@ -294,6 +217,7 @@ impl Parser<'_> {
         Ok(Filter::In {
             field,
             values: Param::list(values),
+            casei: false,
         })
     }
 
@@ -331,78 +255,35 @@ fn describe(token: &Token) -> String {
     }
 }
 
-impl Filter {
-    /// Parses `input` against `dataset`'s fields.
-    ///
-    /// # Errors
-    /// A message saying what is wrong and where.
-    pub fn parse(input: &str, dataset: &Dataset) -> Result<Self, String> {
-        if input.chars().count() > MAX_LEN {
-            return Err(format!("at most {MAX_LEN} characters"));
-        }
-        let mut parser = Parser {
-            tokens: tokenize(input)?,
-            at: 0,
-            dataset,
-            terms: 0,
-        };
-        if parser.tokens.is_empty() {
-            return Err("the condition is empty".into());
-        }
-        let filter = parser.expr()?;
-        if let Some(extra) = parser.peek() {
-            return Err(format!(
-                "unexpected {} after a complete condition: join conditions with and / or",
-                describe(extra)
-            ));
-        }
-        Ok(filter)
+/// Parses `input` against `dataset`'s fields.
+pub(super) fn parse(input: &str, dataset: &Dataset) -> Result<Filter, String> {
+    if input.chars().count() > MAX_LEN {
+        return Err(format!("at most {MAX_LEN} characters"));
     }
-
-    /// Every field the filter reads, once per comparison.
-    #[must_use]
-    pub fn fields(&self) -> Vec<&str> {
-        match self {
-            Self::And(a, b) | Self::Or(a, b) => {
-                let mut out = a.fields();
-                out.extend(b.fields());
-                out
-            }
-            Self::Compare { field, .. } | Self::In { field, .. } => vec![field.as_str()],
-        }
+    let mut parser = Parser {
+        tokens: tokenize(input)?,
+        at: 0,
+        dataset,
+        terms: 0,
+    };
+    if parser.tokens.is_empty() {
+        return Err("the condition is empty".into());
     }
-
-    /// SQL over the feature table aliased `f`, pushing each value onto `params`.
-    pub fn to_sql(&self, params: &mut Vec<Param>) -> String {
-        match self {
-            Self::And(a, b) => format!("({} AND {})", a.to_sql(params), b.to_sql(params)),
-            Self::Or(a, b) => format!("({} OR {})", a.to_sql(params), b.to_sql(params)),
-            Self::Compare { field, op, value } => {
-                params.push(value.clone());
-                format!(
-                    "f.{} {op} ${}::{}",
-                    escape_identifier(field),
-                    params.len(),
-                    value.sql_type()
-                )
-            }
-            Self::In { field, values } => {
-                params.push(values.clone());
-                format!(
-                    "f.{} = ANY(${}::{})",
-                    escape_identifier(field),
-                    params.len(),
-                    values.sql_type()
-                )
-            }
-        }
+    let filter = parser.expr()?;
+    if let Some(extra) = parser.peek() {
+        return Err(format!(
+            "unexpected {} after a complete condition: join conditions with and / or",
+            describe(extra)
+        ));
     }
+    Ok(filter)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::db::registry::FieldInfo;
+    use crate::filter::Filter;
 
     fn dataset() -> Dataset {
         let field = |name: &str, kind: &str| FieldInfo {

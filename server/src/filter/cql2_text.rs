@@ -1,0 +1,610 @@
+//! CQL2 text (OGC 21-065, `filter-lang=cql2-text`) for OGC API – Features Part 3: Basic CQL2,
+//! advanced comparison operators, case-insensitive comparison and basic spatial functions,
+//! parsed by hand into the filter tree through the checks shared with CQL2 JSON.
+//!
+//! ```text
+//! expr      = and ("OR" and)*
+//! and       = factor ("AND" factor)*
+//! factor    = "NOT" factor | "(" expr ")" | predicate
+//! predicate = operand op operand
+//!           | operand ["NOT"] "LIKE" operand
+//!           | operand ["NOT"] "BETWEEN" operand "AND" operand
+//!           | operand ["NOT"] "IN" "(" operand ("," operand)* ")"
+//!           | operand "IS" ["NOT"] "NULL"
+//!           | "S_INTERSECTS" "(" operand "," operand ")"
+//! operand   = property | "property" | 'text' ('' escapes a quote) | number | TRUE | FALSE
+//!           | "CASEI" "(" (property | 'text') ")" | "BBOX" "(" number ("," number)* ")" | WKT
+//! op        = "=" | "<>" | "<" | ">" | "<=" | ">="
+//! ```
+
+mod lex;
+
+use lex::{Tok, Token, describe, tokenize};
+
+use super::cql2::{self, Checker, MAX_DEPTH, Operand};
+use super::wkt::Budget;
+use super::{Filter, MAX_LIST, Param, SpatialLiteral};
+use crate::datasets::Dataset;
+
+/// Longest filter accepted, in characters.
+const MAX_LEN: usize = 20_000;
+
+/// Words that are never property names unless quoted.
+const KEYWORDS: [&str; 10] = [
+    "AND", "OR", "NOT", "LIKE", "BETWEEN", "IN", "IS", "NULL", "TRUE", "FALSE",
+];
+
+struct Parser<'a> {
+    tokens: Vec<Token>,
+    at: usize,
+    depth: usize,
+    check: Checker<'a>,
+}
+
+impl Parser<'_> {
+    fn peek(&self) -> Option<&Tok> {
+        self.tokens.get(self.at).map(|t| &t.tok)
+    }
+
+    fn next(&mut self) -> Option<Token> {
+        let t = self.tokens.get(self.at).cloned();
+        self.at += 1;
+        t
+    }
+
+    fn keyword(&self, word: &str) -> bool {
+        matches!(self.peek(), Some(Tok::Word(w)) if w.eq_ignore_ascii_case(word))
+    }
+
+    /// Steps over `word` if it comes next.
+    fn eat(&mut self, word: &str) -> bool {
+        let found = self.keyword(word);
+        self.at += usize::from(found);
+        found
+    }
+
+    /// What comes next, and where, for an error message.
+    fn found(&self) -> String {
+        match self.tokens.get(self.at) {
+            Some(t) => format!("{} at character {}", describe(&t.tok), t.at),
+            None => "the end of the filter".into(),
+        }
+    }
+
+    fn expect(&mut self, tok: &Tok, what: &str) -> Result<(), String> {
+        if self.peek() == Some(tok) {
+            self.at += 1;
+            Ok(())
+        } else {
+            Err(format!("expected {what}, found {}", self.found()))
+        }
+    }
+
+    fn expr(&mut self) -> Result<Filter, String> {
+        let mut left = self.and()?;
+        while self.eat("OR") {
+            left = Filter::Or(Box::new(left), Box::new(self.and()?));
+        }
+        Ok(left)
+    }
+
+    fn and(&mut self) -> Result<Filter, String> {
+        let mut left = self.factor()?;
+        while self.eat("AND") {
+            left = Filter::And(Box::new(left), Box::new(self.factor()?));
+        }
+        Ok(left)
+    }
+
+    fn factor(&mut self) -> Result<Filter, String> {
+        let not = self.keyword("NOT");
+        if !not && self.peek() != Some(&Tok::Open) {
+            return self.predicate();
+        }
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(format!(
+                "the filter nests deeper than {MAX_DEPTH} levels at {}",
+                self.found()
+            ));
+        }
+        let open = self.found();
+        self.at += 1;
+        let filter = if not {
+            Filter::Not(Box::new(self.factor()?))
+        } else {
+            let inner = self.expr()?;
+            self.expect(&Tok::Close, &format!("')' closing the {open}"))?;
+            inner
+        };
+        self.depth -= 1;
+        Ok(filter)
+    }
+
+    fn predicate(&mut self) -> Result<Filter, String> {
+        if self.keyword("S_INTERSECTS")
+            && self.tokens.get(self.at + 1).map(|t| &t.tok) == Some(&Tok::Open)
+        {
+            self.at += 2;
+            let a = self.operand(true)?;
+            self.expect(&Tok::Comma, "',' between the arguments of S_INTERSECTS")?;
+            let b = self.operand(true)?;
+            self.expect(&Tok::Close, "')' closing S_INTERSECTS")?;
+            return self.check.intersects(a, b);
+        }
+        let left = self.operand(true)?;
+        let Some(token) = self.next() else {
+            return Err(format!(
+                "the filter ends after {}: expected a comparison such as = 1, LIKE 'a%' or \
+                 IS NULL",
+                left.describe()
+            ));
+        };
+        match token.tok {
+            Tok::Op(op) => {
+                let right = self.operand(true)?;
+                self.check.compare(left, op, right)
+            }
+            Tok::Word(w) if w.eq_ignore_ascii_case("IS") => {
+                let not = self.eat("NOT");
+                if !self.eat("NULL") {
+                    return Err(format!("expected NULL after IS, found {}", self.found()));
+                }
+                let filter = self.check.is_null(left)?;
+                Ok(if not {
+                    Filter::Not(Box::new(filter))
+                } else {
+                    filter
+                })
+            }
+            Tok::Word(w) if w.eq_ignore_ascii_case("NOT") => {
+                Ok(Filter::Not(Box::new(self.negatable(left)?)))
+            }
+            Tok::Word(w)
+                if ["LIKE", "BETWEEN", "IN"]
+                    .iter()
+                    .any(|k| k.eq_ignore_ascii_case(&w)) =>
+            {
+                self.at -= 1;
+                self.negatable(left)
+            }
+            Tok::Word(w) if w.eq_ignore_ascii_case("DIV") => Err(cql2::unsupported(&w)),
+            Tok::Other(c @ ('+' | '-' | '*' | '/' | '%' | '^')) => {
+                Err(cql2::unsupported(&c.to_string()))
+            }
+            other => Err(format!(
+                "expected =, <>, <, >, <=, >=, LIKE, BETWEEN, IN or IS NULL after {}, found {} \
+                 at character {}",
+                left.describe(),
+                describe(&other),
+                token.at
+            )),
+        }
+    }
+
+    /// `LIKE`, `BETWEEN` or `IN` after their subject (and an optional NOT).
+    fn negatable(&mut self, subject: Operand) -> Result<Filter, String> {
+        if self.eat("LIKE") {
+            let pattern = self.operand(true)?;
+            self.check.like(subject, pattern)
+        } else if self.eat("BETWEEN") {
+            let low = self.operand(true)?;
+            if !self.eat("AND") {
+                return Err(format!(
+                    "expected AND between the bounds of BETWEEN, found {}",
+                    self.found()
+                ));
+            }
+            let high = self.operand(true)?;
+            self.check.between(subject, low, high)
+        } else if self.eat("IN") {
+            self.expect(&Tok::Open, "'(' after IN")?;
+            let mut values = vec![self.operand(true)?];
+            loop {
+                match self.next().map(|t| t.tok) {
+                    Some(Tok::Comma) if values.len() < MAX_LIST => values.push(self.operand(true)?),
+                    Some(Tok::Comma) => {
+                        return Err(format!("an IN list holds at most {MAX_LIST} values"));
+                    }
+                    Some(Tok::Close) => break,
+                    _ => {
+                        self.at -= 1;
+                        return Err(format!(
+                            "expected ',' or ')' in the IN list, found {}",
+                            self.found()
+                        ));
+                    }
+                }
+            }
+            self.check.in_list(subject, values)
+        } else {
+            Err(format!(
+                "expected LIKE, BETWEEN or IN after NOT, found {}",
+                self.found()
+            ))
+        }
+    }
+
+    /// A property, value or literal; `calls` allows functions (not inside CASEI, so that
+    /// nested calls cannot recurse without bound).
+    fn operand(&mut self, calls: bool) -> Result<Operand, String> {
+        let Some(token) = self.next() else {
+            return Err("the filter ends where a property or a value was expected".into());
+        };
+        let at = token.at;
+        match token.tok {
+            Tok::Word(name) if self.peek() == Some(&Tok::Open) => {
+                if !calls {
+                    return Err(format!(
+                        "CASEI takes a property or a text, not {}(…) at character {at}",
+                        cql2::short(&name)
+                    ));
+                }
+                self.at += 1;
+                self.call(&name, at)
+            }
+            Tok::Word(w) => match w.to_ascii_uppercase().as_str() {
+                "TRUE" => Ok(Operand::value(Param::Boolean(true))),
+                "FALSE" => Ok(Operand::value(Param::Boolean(false))),
+                "NULL" => Err(format!(
+                    "NULL at character {at} is not a value: write IS NULL or IS NOT NULL"
+                )),
+                k if KEYWORDS.contains(&k) => Err(format!(
+                    "expected a property or a value at character {at}, found the word {w}"
+                )),
+                _ => Ok(Operand::property(w)),
+            },
+            Tok::Quoted(name) => Ok(Operand::property(name)),
+            Tok::Text(t) => Ok(Operand::value(Param::Text(t))),
+            Tok::Number(n) => Ok(Operand::value(Param::Number(n))),
+            Tok::Geometry(wkt) => Ok(Operand::Spatial(SpatialLiteral::Wkt(wkt))),
+            other => Err(format!(
+                "expected a property or a value at character {at}, found {}",
+                describe(&other)
+            )),
+        }
+    }
+
+    /// The function `name(` (its `(` already read) at character `at`.
+    fn call(&mut self, name: &str, at: usize) -> Result<Operand, String> {
+        match name.to_ascii_uppercase().as_str() {
+            "CASEI" => {
+                let inner = self.operand(false)?;
+                self.expect(&Tok::Close, "')' closing CASEI")?;
+                inner.casei()
+            }
+            "BBOX" => {
+                let mut numbers = Vec::new();
+                loop {
+                    match self.next().map(|t| t.tok) {
+                        Some(Tok::Number(n)) if numbers.len() < 6 => numbers.push(n),
+                        _ => {
+                            self.at -= 1;
+                            return Err(format!(
+                                "expected the 4 (or 6) numbers of BBOX, found {}",
+                                self.found()
+                            ));
+                        }
+                    }
+                    if self.peek() == Some(&Tok::Close) {
+                        self.at += 1;
+                        break;
+                    }
+                    self.expect(&Tok::Comma, "',' or ')' in BBOX")?;
+                }
+                cql2::bbox(&numbers).map(Operand::Spatial)
+            }
+            "S_INTERSECTS" => Err(format!("{} (at character {at})", cql2::not_a_value(name))),
+            _ => Err(format!("{} (at character {at})", cql2::unsupported(name))),
+        }
+    }
+}
+
+/// Parses CQL2 text against `dataset`'s fields.
+pub(super) fn parse(input: &str, dataset: &Dataset) -> Result<Filter, String> {
+    if input.chars().count() > MAX_LEN {
+        return Err(format!(
+            "a CQL2 text filter holds at most {MAX_LEN} characters"
+        ));
+    }
+    let mut parser = Parser {
+        tokens: tokenize(input, &mut Budget::new())?,
+        at: 0,
+        depth: 0,
+        check: Checker::new(dataset),
+    };
+    if parser.tokens.is_empty() {
+        return Err("the filter is empty".into());
+    }
+    let filter = parser.expr()?;
+    if parser.at < parser.tokens.len() {
+        return Err(format!(
+            "unexpected {} after a complete condition: join conditions with AND or OR",
+            parser.found()
+        ));
+    }
+    Ok(filter)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::filter::cql2::tests::dataset;
+
+    fn parse(input: &str) -> Result<Filter, String> {
+        Filter::parse_cql2_text(input, &dataset())
+    }
+
+    fn sql(input: &str) -> Result<(String, Vec<Param>), String> {
+        let filter = parse(input)?;
+        let mut params = Vec::new();
+        Ok((filter.to_sql(&mut params), params))
+    }
+
+    fn compare(field: &str, op: &'static str, value: Param) -> Filter {
+        Filter::Compare {
+            field: field.into(),
+            op,
+            value,
+            casei: false,
+        }
+    }
+
+    fn err(input: &str) -> String {
+        parse(input).expect_err(input)
+    }
+
+    #[test]
+    fn every_comparison_operator_binds_its_value() {
+        for op in ["=", "<>", "<", ">", "<=", ">="] {
+            let (sql, params) = sql(&format!("area_ha {op} 10.5")).expect(op);
+            assert_eq!(sql, format!("f.\"area_ha\" {op} $1::float8"));
+            assert_eq!(params, vec![Param::Number(10.5)]);
+        }
+        assert_eq!(
+            parse("skyddstyp='NR'"),
+            Ok(compare("skyddstyp", "=", Param::Text("NR".into())))
+        );
+        assert_eq!(
+            parse("aktiv <> FALSE"),
+            Ok(compare("aktiv", "<>", Param::Boolean(false)))
+        );
+    }
+
+    #[test]
+    fn a_literal_on_the_left_flips_the_operator() {
+        assert_eq!(parse("10 < area_ha"), parse("area_ha > 10"));
+        assert_eq!(parse("10 >= area_ha"), parse("area_ha <= 10"));
+        assert_eq!(parse("'NR' = skyddstyp"), parse("skyddstyp = 'NR'"));
+        assert!(err("1 = 2").contains("one side must be a property"));
+        assert!(err("klass = area_ha").contains("one side must be a value"));
+    }
+
+    #[test]
+    fn and_binds_tighter_than_or_and_not_tighter_than_and() {
+        let (sql, _) =
+            sql("klass = 1 or NOT klass = 2 AND (area_ha > 1 Or aktiv = true)").expect("parses");
+        assert_eq!(
+            sql,
+            "(f.\"klass\" = $1::float8 OR ((NOT f.\"klass\" = $2::float8) AND \
+             (f.\"area_ha\" > $3::float8 OR f.\"aktiv\" = $4::boolean)))"
+        );
+    }
+
+    #[test]
+    fn numbers_may_be_signed_decimal_or_exponential() {
+        for (text, n) in [
+            ("-3", -3.0),
+            ("+2.5", 2.5),
+            (".5", 0.5),
+            ("1e3", 1000.0),
+            ("-1.5E-2", -0.015),
+        ] {
+            assert_eq!(
+                parse(&format!("area_ha = {text}")),
+                Ok(compare("area_ha", "=", Param::Number(n))),
+                "{text}"
+            );
+        }
+        assert!(err("area_ha = 1e999").contains("not a finite number"));
+    }
+
+    #[test]
+    fn quoted_property_names_and_swedish_letters_name_fields() {
+        assert_eq!(parse("\"län\" = 'Uppsala'"), parse("län = 'Uppsala'"));
+        assert_eq!(
+            parse("\"skyddstyp\" IS NULL"),
+            Ok(Filter::IsNull {
+                field: "skyddstyp".into()
+            })
+        );
+        assert!(err("\"skyddstyp\" = 'a").contains("not closed"));
+    }
+
+    #[test]
+    fn is_not_null_negates_is_null() {
+        assert_eq!(
+            parse("klass is not null"),
+            Ok(Filter::Not(Box::new(Filter::IsNull {
+                field: "klass".into()
+            })))
+        );
+        assert!(err("klass = NULL").contains("IS NULL"));
+    }
+
+    #[test]
+    fn like_and_not_like_keep_cql2_wildcards_and_escapes() {
+        let (sql, params) = sql(r"skyddstyp NOT LIKE 'Natur\%_%'").expect("parses");
+        assert_eq!(sql, "(NOT f.\"skyddstyp\" LIKE $1::text ESCAPE '\\')");
+        assert_eq!(params, vec![Param::Text(r"Natur\%_%".into())]);
+        assert!(err("klass LIKE '1%'").contains("LIKE matches text; klass holds a number"));
+    }
+
+    #[test]
+    fn between_and_not_between_include_both_ends() {
+        assert_eq!(
+            parse("area_ha NOT BETWEEN 1 AND 5"),
+            Ok(Filter::Not(Box::new(Filter::Between {
+                field: "area_ha".into(),
+                low: Param::Number(1.0),
+                high: Param::Number(5.0),
+            })))
+        );
+        assert!(err("skyddstyp BETWEEN 'a' AND 'b'").contains("BETWEEN compares numbers"));
+        assert!(err("area_ha BETWEEN 1 OR 5").contains("expected AND"));
+    }
+
+    #[test]
+    fn in_and_not_in_bind_one_array() {
+        let (sql, params) = sql("klass NOT IN (1, 2,3)").expect("parses");
+        assert_eq!(sql, "(NOT f.\"klass\" = ANY($1::float8[]))");
+        assert_eq!(params, vec![Param::Numbers(vec![1.0, 2.0, 3.0])]);
+        assert!(err("klass IN (1, 'två')").contains("klass holds a number, not the text 'två'"));
+        let many = vec!["1"; MAX_LIST + 1].join(",");
+        assert!(err(&format!("klass IN ({many})")).contains("at most 1000 values"));
+    }
+
+    #[test]
+    fn casei_like_on_a_text_field_matches_case_insensitively() {
+        let (sql, _) = sql("CASEI(skyddstyp) LIKE casei('natur%')").expect("parses");
+        assert_eq!(sql, "f.\"skyddstyp\" ILIKE $1::text ESCAPE '\\'");
+    }
+
+    #[test]
+    fn casei_on_either_side_compares_lower_cased_text() {
+        let both = parse("CASEI(skyddstyp) = CASEI('Naturreservat')");
+        assert_eq!(parse("CASEI(skyddstyp) = 'Naturreservat'"), both);
+        assert_eq!(parse("skyddstyp = CASEI('Naturreservat')"), both);
+        let (sql, _) = sql("CASEI(län) IN (CASEI('Uppsala'), CASEI('Gävleborg'))").expect("parses");
+        assert_eq!(
+            sql,
+            "lower(f.\"län\") = ANY(ARRAY(SELECT lower(v) FROM unnest($1::text[]) v))"
+        );
+    }
+
+    #[test]
+    fn s_intersects_takes_wkt_in_either_argument_order() {
+        let polygon = Filter::Intersects(SpatialLiteral::Wkt(
+            "POLYGON((17 59,18 59,18 60,17 59))".into(),
+        ));
+        assert_eq!(
+            parse("S_INTERSECTS(geometry, POLYGON Z ((17 59 0, 18 59 0, 18 60 0, 17 59 0)))"),
+            Ok(polygon.clone())
+        );
+        assert_eq!(
+            parse("s_intersects(POLYGON((17 59,18 59,18 60,17 59)), GEOM)"),
+            Ok(polygon)
+        );
+        let (sql, params) = sql("S_INTERSECTS(geometry, MULTIPOINT(1 2, 3 4))").expect("parses");
+        assert_eq!(
+            sql,
+            "ST_Intersects(f.geom, ST_Transform(ST_Segmentize(\
+             ST_GeomFromText($1::text, 4326), 0.01), 3857))"
+        );
+        assert_eq!(params, vec![Param::Text("MULTIPOINT((1 2),(3 4))".into())]);
+        assert!(err("S_INTERSECTS(skyddstyp, POINT(1 2))").contains("feature geometry"));
+    }
+
+    #[test]
+    fn bbox_takes_four_numbers_or_six_with_heights() {
+        let bbox = Ok(Filter::Intersects(SpatialLiteral::Bbox([
+            179.0, -1.0, -179.0, 1.0,
+        ])));
+        assert_eq!(
+            parse("S_INTERSECTS(geometry, BBOX(179, -1, -179, 1))"),
+            bbox
+        );
+        assert_eq!(
+            parse("S_INTERSECTS(BBOX(179,-1,0,-179,1,9),geometry)"),
+            bbox
+        );
+        assert!(err("S_INTERSECTS(geometry, BBOX(1, 2, 3))").contains("4 numbers"));
+    }
+
+    #[test]
+    fn a_quote_inside_a_value_stays_inside_the_value() {
+        let (sql, params) =
+            sql("skyddstyp = 'x'' OR 1=1; DROP TABLE rummet.datasets; --'").expect("parses");
+        assert_eq!(sql, "f.\"skyddstyp\" = $1::text");
+        assert_eq!(
+            params,
+            vec![Param::Text(
+                "x' OR 1=1; DROP TABLE rummet.datasets; --".into()
+            )]
+        );
+    }
+
+    #[test]
+    fn injection_outside_quotes_is_refused() {
+        for input in [
+            "skyddstyp = 'a' ; DROP TABLE x",
+            "skyddstyp = 'a' OR 1=1",
+            "skyddstyp = 'a' -- comment",
+            "skyddstyp = 'a' /* x */",
+            "pg_sleep(10) = 1",
+            "\"skyddstyp\"\"; DROP TABLE x; --\" = 'a'",
+            "S_INTERSECTS(geometry, POINT(1 2)); DROP TABLE x",
+        ] {
+            assert!(parse(input).is_err(), "{input} was accepted");
+        }
+    }
+
+    #[test]
+    fn unsupported_functions_are_named() {
+        for (input, says) in [
+            (
+                "S_CROSSES(geometry, POINT(1 2))",
+                "S_CROSSES is not supported; spatial filters support S_INTERSECTS",
+            ),
+            ("A_CONTAINS(klass, [1, 2])", "A_CONTAINS is not supported"),
+            (
+                "T_AFTER(klass, TIMESTAMP('2020-01-01T00:00:00Z'))",
+                "T_AFTER is not supported",
+            ),
+            ("klass DIV 2 = 1", "DIV is not supported"),
+            ("klass + 1 = 2", "+ is not supported"),
+            ("ACCENTI(skyddstyp) = 'a'", "ACCENTI is not supported"),
+            ("upper(skyddstyp) = 'A'", "UPPER is not supported"),
+        ] {
+            let e = err(input);
+            assert!(e.contains(says), "{input}: {e}");
+        }
+    }
+
+    #[test]
+    fn malformed_geometries_are_refused() {
+        let e = err("S_INTERSECTS(geometry, POLYGON((0 0, 1 0, 1 1, 0 1)))");
+        assert!(e.contains("not closed"), "{e}");
+        assert!(err("S_INTERSECTS(geometry, LINESTRING(0 0))").contains("at least 2"));
+        assert!(err("S_INTERSECTS(geometry, POINT(1))").contains("expected a number"));
+    }
+
+    #[test]
+    fn deep_nesting_and_long_input_are_refused() {
+        let parens = format!("{}klass = 1{}", "(".repeat(100), ")".repeat(100));
+        assert!(err(&parens).contains("nests deeper than 64"));
+        let nots = format!("{}klass = 1", "NOT ".repeat(1000));
+        assert!(err(&nots).contains("nests deeper than 64"));
+        let shallow = format!("{}klass = 1{}", "(".repeat(60), ")".repeat(60));
+        assert!(parse(&shallow).is_ok());
+        assert!(err(&"x".repeat(MAX_LEN + 1)).contains("at most 20000 characters"));
+        let terms = vec!["klass = 1"; 65].join(" OR ");
+        assert!(err(&terms).contains("at most 64 comparisons"));
+    }
+
+    #[test]
+    fn syntax_errors_say_where() {
+        for (input, says) in [
+            ("", "empty"),
+            ("klass = 1 klass = 2", "the word klass at character 11"),
+            ("(klass = 1", "')' closing the '(' at character 1"),
+            ("klass", "the filter ends after the property klass"),
+            ("klass ! 1", "found '!' at character 7"),
+            ("skyddstyp = 'open", "opened with ' at character 13"),
+            ("TRUE", "the filter ends after TRUE"),
+        ] {
+            let e = err(input);
+            assert!(e.contains(says), "{input:?}: {e}");
+        }
+    }
+}

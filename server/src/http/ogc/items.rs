@@ -1,0 +1,182 @@
+//! `/collections/{id}/items` (a page, streamed) and `/collections/{id}/items/{fid}`.
+
+use axum::body::Body;
+use axum::extract::{OriginalUri, Path, RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use super::{accept, collection, query_pairs};
+use crate::app::AppState;
+use crate::db::QueryError;
+use crate::http::ApiError;
+use crate::http::base_url::base_url;
+use crate::http::document::bytes_document;
+use crate::ogc::items::{self, Format, ItemsRequest, PageContext};
+use crate::ogc::{OgcError, now_rfc3339};
+
+fn content_type(format: Format) -> &'static str {
+    match format {
+        Format::GeoJson => "application/geo+json",
+        Format::Html => "text/html; charset=utf-8",
+        Format::Csv => "text/csv; charset=utf-8",
+    }
+}
+
+fn content_crs(req: &ItemsRequest) -> HeaderValue {
+    HeaderValue::from_str(&format!("<{}>", req.crs.uri())).unwrap_or_else(|_| {
+        HeaderValue::from_static("<http://www.opengis.net/def/crs/OGC/1.3/CRS84>")
+    })
+}
+
+/// A page of features.
+pub async fn page(
+    State(app): State<AppState>,
+    Path(id): Path<String>,
+    RawQuery(query): RawQuery,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let params = query_pairs(query.as_deref());
+    let base = base_url(&app.config, &headers);
+    let mut dataset = collection(&app, &id)?;
+    // A reload may drop the table between reading the registry and querying it: read the
+    // registry again and ask the new version once. A page link of the old version is a 409.
+    for attempt in 0..2 {
+        let req = ItemsRequest::parse(&params, &dataset, accept(&headers))?;
+        let format = req.format;
+        let crs = content_crs(&req);
+        let items_url = format!("{base}/collections/{}/items", dataset.id);
+        let context = PageContext {
+            self_url: format!("{base}{uri}"),
+            collection_url: format!("{base}/collections/{}", dataset.id),
+            number_matched: req.matches_all().then_some(dataset.features),
+            has_prev: req.cursor.is_some(),
+            time_stamp: now_rfc3339(),
+            items_url,
+        };
+        match items::page(&app.pool, dataset.clone(), req, context).await {
+            Ok(page) => {
+                return Ok((
+                    [
+                        (
+                            header::CONTENT_TYPE,
+                            HeaderValue::from_static(content_type(format)),
+                        ),
+                        (header::HeaderName::from_static("content-crs"), crs),
+                        (header::VARY, HeaderValue::from_static("Accept")),
+                    ],
+                    Body::from_stream(page.into_stream()),
+                )
+                    .into_response());
+            }
+            Err(OgcError::Query(QueryError::StaleTable(_))) if attempt == 0 => {
+                dataset = app
+                    .datasets
+                    .reload(&app.pool, &dataset.id)
+                    .await
+                    .map_err(OgcError::from)?
+                    .ok_or_else(|| OgcError::UnknownCollection(id.clone()))?;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(OgcError::UnknownCollection(id).into())
+}
+
+/// One feature, with an `ETag`.
+pub async fn one(
+    State(app): State<AppState>,
+    Path((id, fid)): Path<(String, String)>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let dataset = collection(&app, &id)?;
+    let params: Vec<(String, String)> = query_pairs(query.as_deref())
+        .into_iter()
+        .filter(|(k, _)| matches!(k.as_str(), "f" | "crs" | "properties"))
+        .collect();
+    let unknown = query_pairs(query.as_deref())
+        .into_iter()
+        .find(|(k, _)| !matches!(k.as_str(), "f" | "crs" | "properties"));
+    if let Some((k, _)) = unknown {
+        return Err(OgcError::Parameter(format!(
+            "unknown parameter {k:?}: a single feature takes f, crs and properties"
+        ))
+        .into());
+    }
+    let req = ItemsRequest::parse(&params, &dataset, accept(&headers))?;
+    let not_found = || OgcError::UnknownFeature {
+        collection: id.clone(),
+        fid: fid.chars().take(32).collect(),
+    };
+    let number: i64 = fid.parse().map_err(|_| not_found())?;
+    let (body, wkt) = items::feature(&app.pool, &dataset, &req, number)
+        .await?
+        .ok_or_else(not_found)?;
+    let base = base_url(&app.config, &headers);
+    let collection_url = format!("{base}/collections/{}", dataset.id);
+    let bytes = match req.format {
+        Format::Csv => {
+            // One feature as CSV: the same columns a page has.
+            let mut feature_req = req.clone();
+            feature_req.format = Format::Csv;
+            let names = &feature_req.properties;
+            let values: serde_json::Map<String, Value> =
+                serde_json::from_str(&body).unwrap_or_default();
+            let mut out = String::from("id");
+            for n in names {
+                out.push(',');
+                out.push_str(n);
+            }
+            out.push_str(",geometry\r\n");
+            out.push_str(&number.to_string());
+            for n in names {
+                out.push(',');
+                match values.get(n) {
+                    None | Some(Value::Null) => {}
+                    Some(Value::String(s)) => {
+                        out.push_str(&format!("\"{}\"", s.replace('"', "\"\"")))
+                    }
+                    Some(v) => out.push_str(&v.to_string()),
+                }
+            }
+            out.push_str(&format!(",\"{}\"\r\n", wkt.unwrap_or_default()));
+            out.into_bytes()
+        }
+        Format::GeoJson | Format::Html => {
+            let mut feature: Value = serde_json::from_str(&body).unwrap_or_default();
+            feature["links"] = json!([
+                {"rel": "self", "href": format!("{collection_url}/items/{number}"), "type": "application/geo+json"},
+                {"rel": "collection", "href": collection_url, "type": "application/json"},
+            ]);
+            if req.format == Format::Html {
+                items_html(&dataset.title, &feature).into_bytes()
+            } else {
+                feature.to_string().into_bytes()
+            }
+        }
+    };
+    let mut response = bytes_document(&headers, bytes, content_type(req.format));
+    response.headers_mut().insert(
+        header::HeaderName::from_static("content-crs"),
+        content_crs(&req),
+    );
+    Ok(response)
+}
+
+fn items_html(title: &str, feature: &Value) -> String {
+    use crate::ogc::items::html_escape as e;
+    let mut out = format!(
+        "<!doctype html><html lang=\"sv\"><head><meta charset=\"utf-8\"><title>{}</title></head><body><h1>{} {}</h1><table>",
+        e(title),
+        e(title),
+        feature["id"]
+    );
+    for (k, v) in feature["properties"].as_object().into_iter().flatten() {
+        let text = v.as_str().map_or_else(|| v.to_string(), str::to_owned);
+        out.push_str(&format!("<tr><th>{}</th><td>{}</td></tr>", e(k), e(&text)));
+    }
+    out.push_str("</table></body></html>");
+    out
+}

@@ -1,0 +1,1 @@
+//! OGC API – Tiles handlers: written next.

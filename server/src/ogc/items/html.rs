@@ -1,0 +1,81 @@
+//! Items as an HTML page, for a person following a link in a browser: a table of the
+//! features' properties, each linked to its own page, and the page links.
+
+use serde_json::Value;
+
+use super::page::PageContext;
+use super::request::ItemsRequest;
+use crate::datasets::Dataset;
+
+/// Text safe inside HTML.
+#[must_use]
+pub fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+pub(super) fn head(dataset: &Dataset, request: &ItemsRequest) -> String {
+    let mut out = format!(
+        "<!doctype html><html lang=\"sv\"><head><meta charset=\"utf-8\"><title>{title}</title>\
+         <style>body{{font-family:sans-serif;margin:1em}}table{{border-collapse:collapse}}\
+         td,th{{border:1px solid #ccc;padding:2px 6px;text-align:left}}</style></head><body>\
+         <h1>{title}</h1><p>{description}</p><p>{attribution} · {licence}</p><table><tr><th>id</th>",
+        title = escape(&dataset.title),
+        description = escape(&dataset.description),
+        attribution = escape(&dataset.attribution),
+        licence = escape(&dataset.licence),
+    );
+    for p in &request.properties {
+        let description = dataset
+            .fields
+            .iter()
+            .find(|f| &f.name == p)
+            .map(|f| f.description.as_str())
+            .unwrap_or_default();
+        out.push_str(&format!(
+            "<th title=\"{}\">{}</th>",
+            escape(description),
+            escape(p)
+        ));
+    }
+    out.push_str("</tr>");
+    out
+}
+
+pub(super) fn row(context: &PageContext, fid: i64, feature: &str) -> String {
+    let feature: Value = serde_json::from_str(feature).unwrap_or_default();
+    let mut out = format!(
+        "<tr><td><a href=\"{}/{fid}?f=html\">{fid}</a></td>",
+        escape(&context.items_url)
+    );
+    if let Some(properties) = feature.get("properties").and_then(Value::as_object) {
+        for value in properties.values() {
+            let text = match value {
+                Value::Null => String::new(),
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            out.push_str(&format!("<td>{}</td>", escape(&text)));
+        }
+    }
+    out.push_str("</tr>");
+    out
+}
+
+pub(super) fn tail(returned: u32, links: &[Value]) -> String {
+    let mut out = format!("</table><p>{returned} features.</p><p>");
+    for link in links {
+        let rel = link["rel"].as_str().unwrap_or_default();
+        if matches!(rel, "next" | "prev" | "collection") {
+            let href = link["href"].as_str().unwrap_or_default();
+            out.push_str(&format!(
+                "<a rel=\"{rel}\" href=\"{}\">{rel}</a> ",
+                escape(href)
+            ));
+        }
+    }
+    out.push_str("</p></body></html>");
+    out
+}

@@ -1,0 +1,1 @@
+//! Tile matrix sets: written next.
