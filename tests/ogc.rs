@@ -628,3 +628,201 @@ async fn bad_parameters_get_an_ogc_exception_saying_what() {
         );
     }
 }
+
+#[tokio::test]
+async fn cql2_filters_in_text_and_json_agree_with_the_statistics_api() {
+    let app = app_with_squares().await;
+    let count = |doc: &Value| doc["features"].as_array().map_or(0, Vec::len);
+    for (filter, expected) in [
+        ("klass = 2", 8),
+        ("klass IN (0, 1) AND NOT skyddad = TRUE", 9),
+        ("area_ha BETWEEN 3 AND 9", 5),
+        ("namn LIKE 'RUTA 1%'", 6),
+        ("CASEI(namn) = CASEI('ruta 2')", 1),
+        ("CASEI(namn) LIKE CASEI('ruta 2%')", 7),
+        ("namn IS NULL", 0),
+    ] {
+        let uri = format!(
+            "/collections/rutor/items?limit=100&filter={}",
+            urlencode(filter)
+        );
+        let reply = app.get(&uri).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::OK,
+            "{filter}: {}",
+            String::from_utf8_lossy(&reply.body)
+        );
+        assert_eq!(count(&reply.json()), expected, "{filter}");
+    }
+    let json_filter = json!({"op": "and", "args": [
+        {"op": "=", "args": [{"property": "klass"}, 2]},
+        {"op": "s_intersects", "args": [{"property": "geometry"}, {"bbox": [14.0, 57.0, 15.0, 58.0]}]},
+    ]});
+    let uri = format!(
+        "/collections/rutor/items?filter-lang=cql2-json&filter={}",
+        urlencode(&json_filter.to_string())
+    );
+    assert_eq!(count(&app.get(&uri).await.json()), 8);
+    // A spatial literal in SWEREF 99 TM, northing first: squares 1 and 2 only.
+    let wkt = format!(
+        "S_INTERSECTS(geometry, POLYGON(({n0} {e0}, {n0} {e1}, {n1} {e1}, {n1} {e0}, {n0} {e0})))",
+        n0 = N0 - 10.0,
+        n1 = N0 + 10.0,
+        e0 = E0 + 900.0,
+        e1 = E0 + 2050.0
+    );
+    let uri = format!(
+        "/collections/rutor/items?filter-crs=http://www.opengis.net/def/crs/EPSG/0/3006&filter={}",
+        urlencode(&wkt)
+    );
+    let ids: Vec<i64> = app.get(&uri).await.json()["features"]
+        .as_array()
+        .expect("features")
+        .iter()
+        .filter_map(|f| f["id"].as_i64())
+        .collect();
+    assert_eq!(ids, [1, 2]);
+    // The same question through the statistics API's where= counts the same features.
+    let stats = app
+        .get("/api/stats/rutor?by=kommun&where=klass%20=%202")
+        .await
+        .json();
+    assert_eq!(stats["totals"]["features"], 8, "{stats}");
+    // cql-text is GDAL 3.6's name for cql2-text.
+    let uri = format!(
+        "/collections/rutor/items?filter-lang=cql-text&filter={}",
+        urlencode("klass = 2")
+    );
+    assert_eq!(count(&app.get(&uri).await.json()), 8);
+    for bad in [
+        "S_CROSSES(geometry, POINT(1 2))",
+        "nope = 1",
+        "klass = 'x'",
+        "klass =",
+    ] {
+        let uri = format!("/collections/rutor/items?filter={}", urlencode(bad));
+        let reply = app.get(&uri).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{bad}");
+        assert_eq!(reply.json()["code"], "invalid_filter", "{bad}");
+    }
+}
+
+fn urlencode(text: &str) -> String {
+    form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
+
+#[tokio::test]
+async fn tile_matrix_sets_describe_web_mercator_and_sweref_99_tm() {
+    let app = TestApp::new().await;
+    let list = app.get("/tileMatrixSets").await.json();
+    let ids: Vec<&str> = list["tileMatrixSets"]
+        .as_array()
+        .expect("sets")
+        .iter()
+        .filter_map(|t| t["id"].as_str())
+        .collect();
+    assert_eq!(ids, ["WebMercatorQuad", "SWEREF99TM"]);
+    let sweref = app.get("/tileMatrixSets/SWEREF99TM").await.json();
+    assert_eq!(sweref["crs"], "http://www.opengis.net/def/crs/EPSG/0/3006");
+    assert_eq!(sweref["orderedAxes"], json!(["N", "E"]));
+    let level0 = &sweref["tileMatrices"][0];
+    assert_eq!(level0["pointOfOrigin"], json!([8_500_000.0, -1_200_000.0]));
+    assert_eq!(level0["cellSize"], 4096.0);
+    assert_eq!(level0["matrixWidth"], 4);
+    assert_eq!(sweref["tileMatrices"].as_array().map(Vec::len), Some(14));
+    let wm = app.get("/tileMatrixSets/WebMercatorQuad").await.json();
+    assert_eq!(
+        wm["uri"],
+        "http://www.opengis.net/def/tilematrixset/OGC/1.0/WebMercatorQuad"
+    );
+    assert_eq!(
+        app.get("/tileMatrixSets/nope").await.status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn ogc_tiles_take_row_before_column_and_equal_the_xyz_tile() {
+    let app = TestApp::new().await;
+    let sets = app.get("/collections/kommun/tiles").await.json();
+    assert_eq!(sets["tilesets"].as_array().map(Vec::len), Some(2));
+    let tileset = app
+        .get("/collections/kommun/tiles/WebMercatorQuad")
+        .await
+        .json();
+    let template = hrefs(&tileset, "item")[0];
+    assert_eq!(
+        template,
+        "http://rummet.test/collections/kommun/tiles/WebMercatorQuad/{tileMatrix}/{tileRow}/{tileCol}"
+    );
+    assert_eq!(tileset["dataType"], "vector");
+    let ogc = app
+        .get("/collections/kommun/tiles/WebMercatorQuad/5/9/17")
+        .await;
+    let xyz = app.get("/tiles/kommun/5/17/9.mvt").await;
+    assert_eq!(ogc.status, StatusCode::OK);
+    assert_eq!(ogc.body, xyz.body);
+    assert_eq!(ogc.header("etag"), xyz.header("etag"));
+    // Every collection together, dataset-less.
+    let all = app.get("/tiles/WebMercatorQuad/5/9/17").await;
+    let names: Vec<String> = crate::support::decode(&all.body)
+        .into_iter()
+        .map(|l| l.name)
+        .collect();
+    assert_eq!(names, ["fa", "kommun", "lan"]);
+    assert!(app.get("/tiles").await.json()["tilesets"].is_array());
+    assert!(app.get("/tiles/SWEREF99TM").await.json()["links"].is_array());
+    assert_eq!(
+        app.get("/collections/kommun/tiles/WebMercatorQuad/5/32/0")
+            .await
+            .status,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        app.get("/collections/kommun/tiles/nope/5/9/17")
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn a_sweref_99_tm_tile_is_cut_from_the_sweref_geometry_where_the_matrix_puts_it() {
+    let app = app_with_squares().await;
+    // Level 7 (drawn like zoom 11, where the 1-ha squares are no longer thinned out): 8 192 m
+    // tiles; column 201 starts at E 446 592, row 256 at N 6 402 848, so squares 1-4 are in it.
+    let reply = app
+        .get("/collections/rutor/tiles/SWEREF99TM/7/256/201")
+        .await;
+    assert_eq!(
+        reply.status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&reply.body)
+    );
+    let layers = crate::support::decode(&reply.body);
+    assert_eq!(layers[0].name, "rutor");
+    assert_eq!(layers[0].features.len(), 4);
+    let first = layers[0]
+        .ids
+        .iter()
+        .position(|id| *id == Some(1))
+        .expect("square 1");
+    let (x, y) = layers[0].mins[first];
+    let size = 8192.0;
+    let want_x = (E0 + 1000.0 - 446_592.0) / size * 4096.0;
+    let want_y = (6_402_848.0 - (N0 + 100.0)) / size * 4096.0;
+    assert!(
+        (f64::from(x) - want_x).abs() < 1.5 && (f64::from(y) - want_y).abs() < 1.5,
+        "({x}, {y}) vs ({want_x}, {want_y})"
+    );
+    let deep = app.get("/collections/rutor/tiles/SWEREF99TM/13/0/0").await;
+    assert_eq!(deep.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        app.get("/collections/rutor/tiles/SWEREF99TM/14/0/0")
+            .await
+            .status,
+        StatusCode::BAD_REQUEST
+    );
+}

@@ -5,6 +5,7 @@
 mod dataset_id;
 mod sql;
 mod tile;
+pub mod tms;
 
 pub use dataset_id::{DatasetId, InvalidDatasetId};
 pub use sql::{
@@ -13,3 +14,4 @@ pub use sql::{
     version_table,
 };
 pub use tile::{InvalidTile, MAX_ZOOM, TileCoord, ZOOM_BANDS, band_column, band_tolerance_m};
+pub use tms::TileMatrixSet;

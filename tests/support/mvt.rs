@@ -13,6 +13,8 @@ pub struct Layer {
     pub ids: Vec<Option<u64>>,
     /// Vertices of each feature's geometry.
     pub vertices: Vec<usize>,
+    /// Each feature's smallest x and y in tile units (0–4096 across the tile, y down).
+    pub mins: Vec<(f32, f32)>,
 }
 
 /// Decodes an MVT into its layers; panics if the bytes are not a valid tile.
@@ -28,6 +30,7 @@ pub fn decode(data: &[u8]) -> Vec<Layer> {
                 name,
                 ids: features.iter().map(|f| f.id).collect(),
                 vertices: features.iter().map(|f| vertices(&f.geometry)).collect(),
+                mins: features.iter().map(|f| mins(&f.geometry)).collect(),
                 features: features
                     .into_iter()
                     .map(|f| {
@@ -56,6 +59,22 @@ fn vertices(g: &Geometry<f32>) -> usize {
         Geometry::MultiPolygon(m) => m.0.iter().map(polygon).sum(),
         _ => 0,
     }
+}
+
+fn mins(g: &Geometry<f32>) -> (f32, f32) {
+    let ring = |l: &geo_types::LineString<f32>| l.0.clone();
+    let coords: Vec<geo_types::Coord<f32>> = match g {
+        Geometry::Point(p) => vec![p.0],
+        Geometry::MultiPoint(m) => m.0.iter().map(|p| p.0).collect(),
+        Geometry::LineString(l) => ring(l),
+        Geometry::MultiLineString(m) => m.0.iter().flat_map(ring).collect(),
+        Geometry::Polygon(p) => ring(p.exterior()),
+        Geometry::MultiPolygon(m) => m.0.iter().flat_map(|p| ring(p.exterior())).collect(),
+        _ => Vec::new(),
+    };
+    coords
+        .iter()
+        .fold((f32::MAX, f32::MAX), |(x, y), c| (x.min(c.x), y.min(c.y)))
 }
 
 fn text(v: &Value) -> String {

@@ -62,6 +62,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "0010_source_geometry.sql",
         sql: include_str!("migrations/0010_source_geometry.sql"),
     },
+    Migration {
+        version: 11,
+        name: "0011_tile_matrix_sets.sql",
+        sql: include_str!("migrations/0011_tile_matrix_sets.sql"),
+    },
 ];
 
 /// Creates PostGIS if needed and applies every migration not applied yet.

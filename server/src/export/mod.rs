@@ -13,7 +13,7 @@ use std::sync::Arc;
 use bytes::BytesMut;
 use deadpool_postgres::Pool;
 use futures_util::{StreamExt, TryStreamExt, stream};
-use rummet_core::TileCoord;
+use rummet_core::{TileCoord, TileMatrixSet};
 use serde::Serialize;
 use serde_json::{Value, json};
 
@@ -223,11 +223,15 @@ async fn write(
 /// sequence of layers).
 async fn layered(pool: &Pool, layers: &[Arc<Dataset>], t: TileCoord) -> Result<Tile, QueryError> {
     if let [one] = layers {
-        return render(pool, one, t).await;
+        return render(pool, one, TileMatrixSet::WebMercatorQuad, t).await;
     }
     let mut body = BytesMut::new();
     for ds in layers {
-        body.extend_from_slice(&render(pool, ds, t).await?.body(Encoding::Identity));
+        body.extend_from_slice(
+            &render(pool, ds, TileMatrixSet::WebMercatorQuad, t)
+                .await?
+                .body(Encoding::Identity),
+        );
     }
     Ok(Tile::new(body.freeze()))
 }

@@ -164,7 +164,7 @@ impl Reader<'_> {
             return cql2::bbox(&numbers).map(Operand::Spatial);
         }
         if object.contains_key("type") {
-            let geometry = from_geojson(object, &mut self.budget)?;
+            let geometry = geojson(object, &mut self.budget, 0)?;
             return Ok(Operand::Spatial(SpatialLiteral::Wkt(geometry.to_string())));
         }
         if object.contains_key("op") {
@@ -196,11 +196,7 @@ impl Reader<'_> {
     }
 }
 
-/// Reads a GeoJSON geometry object (RFC 7946).
-fn from_geojson(object: &Map<String, Value>, budget: &mut Budget) -> Result<Geometry, String> {
-    geojson(object, budget, 0)
-}
-
+/// Reads a GeoJSON geometry object (RFC 7946), `depth` collections deep.
 fn geojson(
     object: &Map<String, Value>,
     budget: &mut Budget,
@@ -403,6 +399,16 @@ mod tests {
         assert!(err(r#""skyddstyp = 'a'""#).contains("a filter must be a condition"));
         assert!(err(r#"{"property":"aktiv"}"#).contains("expected a condition"));
         assert!(err("{").contains("not JSON"));
+        let casei = err(r#"{"op":"casei","args":[{"property":"skyddstyp"}]}"#);
+        assert!(
+            casei.contains("CASEI wraps a property or a text"),
+            "{casei}"
+        );
+        let nested = err(r#"{"op":"=","args":[{"op":"not","args":[true]},true]}"#);
+        assert!(
+            nested.contains("NOT is a condition, not a value"),
+            "{nested}"
+        );
     }
 
     #[test]

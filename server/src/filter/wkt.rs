@@ -1,6 +1,6 @@
-//! Geometry literals of CQL2 filters: WKT (CQL2 text) and GeoJSON (CQL2 JSON) read into a
-//! small tree, checked, and written back as canonical 2D WKT, so PostGIS only ever parses text
-//! this server wrote.
+//! Geometry literals of CQL2 filters: the checked geometry tree that WKT (read here, for CQL2
+//! text) and GeoJSON (read in `cql2_json`) become, written back as canonical 2D WKT, so PostGIS
+//! only ever parses text this server wrote.
 
 use std::fmt;
 
@@ -74,6 +74,7 @@ impl Budget {
     }
 }
 
+/// The positions of a linestring, if they make one.
 pub(super) fn line(positions: Vec<Position>) -> Result<Vec<Position>, String> {
     if positions.len() < 2 {
         return Err(format!(
@@ -84,6 +85,7 @@ pub(super) fn line(positions: Vec<Position>) -> Result<Vec<Position>, String> {
     Ok(positions)
 }
 
+/// The positions of a polygon ring, if they close one.
 pub(super) fn ring(positions: Vec<Position>) -> Result<Vec<Position>, String> {
     if positions.len() < 4 {
         return Err(format!(
@@ -97,6 +99,7 @@ pub(super) fn ring(positions: Vec<Position>) -> Result<Vec<Position>, String> {
     Ok(positions)
 }
 
+/// The parts of a multi-geometry or collection, if there are any.
 pub(super) fn nonempty<T>(parts: Vec<T>) -> Result<Vec<T>, String> {
     if parts.is_empty() {
         Err("a geometry has no parts: empty geometries intersect nothing".into())

@@ -8,7 +8,7 @@ use axum::response::{Html, IntoResponse, Response};
 use super::ApiError;
 
 /// The landing page.
-pub async fn page() -> Html<&'static str> {
+pub fn page() -> Html<&'static str> {
     Html(include_str!("../../assets/index.html"))
 }
 

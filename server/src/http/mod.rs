@@ -40,6 +40,24 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/collections/{id}/items", get(ogc::items::page))
         .route("/collections/{id}/items/{fid}", get(ogc::items::one))
+        .route(
+            "/collections/{id}/tiles",
+            get(ogc::tiles::collection_tilesets),
+        )
+        .route(
+            "/collections/{id}/tiles/{tms}",
+            get(ogc::tiles::collection_tileset),
+        )
+        .route(
+            "/collections/{id}/tiles/{tms}/{level}/{row}/{col}",
+            get(ogc::tiles::collection_tile),
+        )
+        .route("/tiles", get(ogc::tiles::all_tilesets))
+        .route("/tileMatrixSets", get(ogc::tiles::matrix_sets))
+        .route(
+            "/tileMatrixSets/{id}",
+            get(ogc::tiles::matrix_set_definition),
+        )
         .route("/assets/{file}", get(landing::asset))
         .route("/catalog", get(catalog::catalog))
         .route("/health", get(health::health))

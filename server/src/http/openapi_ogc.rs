@@ -81,7 +81,11 @@ fn items_responses() -> Value {
 }
 
 fn get(summary: &str, parameters: Vec<Value>, responses: Value) -> Value {
-    json!({"get": {"summary": summary, "parameters": parameters, "responses": responses}})
+    let mut op = Map::new();
+    op.insert("summary".into(), Value::from(summary));
+    op.insert("parameters".into(), Value::Array(parameters));
+    op.insert("responses".into(), responses);
+    json!({ "get": op })
 }
 
 fn path_param(name: &str, description: &str) -> Value {
@@ -169,6 +173,15 @@ pub fn paths(datasets: &[Arc<Dataset>]) -> Map<String, Value> {
             ),
         ),
     );
+    paths.extend(tiles_paths(&collection_id));
+    paths.extend(collection_paths(datasets));
+    paths
+}
+
+/// OGC API – Tiles paths.
+fn tiles_paths(collection_id: &Value) -> Map<String, Value> {
+    let json_kind = "application/json";
+    let mut paths = Map::new();
     paths.insert(
         "/collections/{collectionId}/tiles".into(),
         get(
@@ -189,7 +202,7 @@ pub fn paths(datasets: &[Arc<Dataset>]) -> Map<String, Value> {
     let int = |name: &str| json!({"name": name, "in": "path", "required": true, "schema": {"type": "integer", "minimum": 0}});
     paths.insert(
         "/collections/{collectionId}/tiles/{tileMatrixSetId}/{tileMatrix}/{tileRow}/{tileCol}".into(),
-        get("A vector tile", vec![collection_id, tms.clone(), int("tileMatrix"), int("tileRow"), int("tileCol")], json!({
+        get("A vector tile", vec![collection_id.clone(), tms.clone(), int("tileMatrix"), int("tileRow"), int("tileCol")], json!({
             "200": {"description": "A Mapbox Vector Tile.", "content": {"application/vnd.mapbox-vector-tile": {}}},
             "204": {"description": "No features in this tile."},
             "400": error("Tile outside the matrix."), "404": error("No such collection or tile matrix set."),
@@ -215,6 +228,12 @@ pub fn paths(datasets: &[Arc<Dataset>]) -> Map<String, Value> {
             ok("Its definition (OGC 2D-TMS JSON).", json_kind),
         ),
     );
+    paths
+}
+
+/// The concrete items path of each collection, its queryables as parameters.
+fn collection_paths(datasets: &[Arc<Dataset>]) -> Map<String, Value> {
+    let mut paths = Map::new();
     for ds in datasets {
         let mut parameters = items_parameters();
         for f in &ds.fields {

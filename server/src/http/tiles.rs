@@ -4,7 +4,7 @@ use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use rummet_core::{DatasetId, TileCoord};
+use rummet_core::{DatasetId, TileCoord, TileMatrixSet};
 
 use super::ApiError;
 use super::base_url::base_url;
@@ -21,13 +21,23 @@ pub async fn tile(
 ) -> Result<Response, ApiError> {
     let Path((dataset, z, x, file)) =
         path.map_err(|e| ApiError::bad_request("invalid_path", e.body_text()))?;
+    // `/tiles/{tileMatrixSet}/{tileMatrix}/{tileRow}/{tileCol}`: OGC API – Tiles' tile of
+    // every collection (a set id is never a dataset id: those are lower case).
+    if let Some(tms) = TileMatrixSet::parse(&dataset) {
+        let ids: Vec<DatasetId> = app.datasets.all().iter().map(|d| d.id.clone()).collect();
+        return ogc_tile(&app, &ids, tms, (&z, &x, &file), &headers).await;
+    }
     let ids = parse_layers(&dataset)?;
     let (y, ext) = file.rsplit_once('.').unwrap_or((&file, ""));
     if !matches!(ext, "mvt" | "pbf") {
         return Err(TileError::Format(ext.chars().take(16).collect()).into());
     }
     let coord = TileCoord::parse(&z, &x, y).map_err(TileError::from)?;
-    let tile = Box::pin(app.tiles.composite(&ids, coord)).await?;
+    let tile = Box::pin(
+        app.tiles
+            .composite(&ids, TileMatrixSet::WebMercatorQuad, coord),
+    )
+    .await?;
     // A single dataset may set its own; a composite uses the server's default.
     let own = match ids.as_slice() {
         [one] => app.datasets.get(one).and_then(|d| d.cache_control.clone()),
@@ -35,6 +45,34 @@ pub async fn tile(
     };
     let cache_control = own.as_deref().unwrap_or(&app.config.tiles.cache_control);
     Ok(tile_response(&tile, &headers, cache_control))
+}
+
+/// A tile of `ids` in `tms` addressed as OGC does (level, row, column), with the same
+/// caching, encodings and validators as an XYZ tile.
+pub(super) async fn ogc_tile(
+    app: &AppState,
+    ids: &[DatasetId],
+    tms: TileMatrixSet,
+    (level, row, col): (&str, &str, &str),
+    headers: &HeaderMap,
+) -> Result<Response, ApiError> {
+    // Clients may name the format: `…/{tileCol}.mvt` or `?f=mvt`.
+    let col = col
+        .strip_suffix(".mvt")
+        .or_else(|| col.strip_suffix(".pbf"))
+        .unwrap_or(col);
+    let coord = tms.coord(level, row, col).map_err(TileError::from)?;
+    if ids.is_empty() {
+        return Ok(StatusCode::NO_CONTENT.into_response());
+    }
+    let ids = &ids[..ids.len().min(MAX_LAYERS)];
+    let tile = Box::pin(app.tiles.composite(ids, tms, coord)).await?;
+    let own = match ids {
+        [one] => app.datasets.get(one).and_then(|d| d.cache_control.clone()),
+        _ => None,
+    };
+    let cache_control = own.as_deref().unwrap_or(&app.config.tiles.cache_control);
+    Ok(tile_response(&tile, headers, cache_control))
 }
 
 /// Most datasets one composite tile may combine.
@@ -113,6 +151,9 @@ pub async fn tilejson_doc(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let Path(name) = path.map_err(|e| ApiError::bad_request("invalid_path", e.body_text()))?;
+    if let Some(tms) = TileMatrixSet::parse(&name) {
+        return Ok(super::ogc::tiles::all_tileset(&app, tms, &headers));
+    }
     let Some(dataset) = name.strip_suffix(".json") else {
         return Err(ApiError::not_found(
             "not_found",

@@ -57,7 +57,7 @@ pub const CONFORMANCE: &[&str] = &[
 ];
 
 fn link(rel: &str, href: String, kind: &str, title: &str) -> Value {
-    json!({"rel": rel, "href": href, "type": kind, "title": title})
+    json!({"rel": rel, "href": Value::String(href), "type": kind, "title": title})
 }
 
 /// The landing page (`/` as JSON).

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use moka::future::Cache;
-use rummet_core::{DatasetId, TileCoord};
+use rummet_core::{DatasetId, TileCoord, TileMatrixSet};
 
 use super::tile::Tile;
 
@@ -14,6 +14,8 @@ use super::tile::Tile;
 pub struct TileKey {
     /// The datasets and their versions, in layer order.
     pub layers: Arc<[(DatasetId, i64)]>,
+    /// The tile matrix set the address is in.
+    pub tms: TileMatrixSet,
     /// The tile.
     pub coord: TileCoord,
 }

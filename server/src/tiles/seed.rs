@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use deadpool_postgres::Pool;
 use futures_util::{StreamExt, TryStreamExt, stream};
-use rummet_core::TileCoord;
+use rummet_core::{TileCoord, TileMatrixSet};
 use serde::Serialize;
 
 use super::pyramid::Pyramid;
@@ -91,11 +91,11 @@ impl Seeder {
 
     async fn seed_one(&self, ds: &Dataset, t: TileCoord) -> Result<Outcome, QueryError> {
         let client = self.pool.get().await?;
-        if store::has(&client, ds, t).await? {
+        if store::has(&client, ds, TileMatrixSet::WebMercatorQuad, t).await? {
             return Ok(Outcome::Kept);
         }
-        let tile = render_with(&client, ds, t).await?;
-        store::put(&client, ds, t, &tile).await?;
+        let tile = render_with(&client, ds, TileMatrixSet::WebMercatorQuad, t).await?;
+        store::put(&client, ds, TileMatrixSet::WebMercatorQuad, t, &tile).await?;
         Ok(Outcome::Rendered {
             bytes: tile.len() as u64,
         })

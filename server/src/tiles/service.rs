@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use deadpool_postgres::Pool;
-use rummet_core::{DatasetId, TileCoord};
+use rummet_core::{DatasetId, TileCoord, TileMatrixSet};
 use tokio_postgres::types::Type;
 
 use super::TileError;
@@ -49,12 +49,17 @@ impl TileService {
     /// # Errors
     /// [`TileError::UnknownDataset`] when `id` is not loaded; [`TileError::Query`] when the
     /// database fails.
-    pub async fn tile(&self, id: &DatasetId, coord: TileCoord) -> Result<Tile, TileError> {
+    pub async fn tile(
+        &self,
+        id: &DatasetId,
+        tms: TileMatrixSet,
+        coord: TileCoord,
+    ) -> Result<Tile, TileError> {
         let ds = self
             .datasets
             .get(id)
             .ok_or_else(|| TileError::UnknownDataset(id.to_string()))?;
-        match self.cached(ds, coord).await {
+        match self.cached(ds, tms, coord).await {
             // A reload swapped the table between our registry read and the query, and its
             // NOTIFY has not reached us yet: read the registry now and try once more.
             Err(QueryError::StaleTable(_)) => {
@@ -63,7 +68,7 @@ impl TileService {
                     .reload(&self.pool, id)
                     .await?
                     .ok_or_else(|| TileError::UnknownDataset(id.to_string()))?;
-                Ok(self.cached(ds, coord).await?)
+                Ok(self.cached(ds, tms, coord).await?)
             }
             other => Ok(other?),
         }
@@ -75,9 +80,14 @@ impl TileService {
     ///
     /// # Errors
     /// As [`TileService::tile`], for any of the datasets.
-    pub async fn composite(&self, ids: &[DatasetId], coord: TileCoord) -> Result<Tile, TileError> {
+    pub async fn composite(
+        &self,
+        ids: &[DatasetId],
+        tms: TileMatrixSet,
+        coord: TileCoord,
+    ) -> Result<Tile, TileError> {
         if let [one] = ids {
-            return self.tile(one, coord).await;
+            return self.tile(one, tms, coord).await;
         }
         let layers = ids
             .iter()
@@ -88,14 +98,14 @@ impl TileService {
                     .ok_or_else(|| TileError::UnknownDataset(id.to_string()))
             })
             .collect::<Result<Arc<[_]>, _>>()?;
-        let key = TileKey { layers, coord };
+        let key = TileKey { layers, tms, coord };
         let render = async {
             // An MVT is a sequence of layers: concatenated tiles are one tile with all layers.
             let mut body = bytes::BytesMut::new();
             for id in ids {
                 // Boxed: each layer's cached lookup is a large future of its own.
                 body.extend_from_slice(
-                    &Box::pin(self.tile(id, coord))
+                    &Box::pin(self.tile(id, tms, coord))
                         .await?
                         .body(Encoding::Identity),
                 );
@@ -108,16 +118,22 @@ impl TileService {
             .map_err(|e| (*e).clone())
     }
 
-    async fn cached(&self, ds: Arc<Dataset>, coord: TileCoord) -> Result<Tile, QueryError> {
+    async fn cached(
+        &self,
+        ds: Arc<Dataset>,
+        tms: TileMatrixSet,
+        coord: TileCoord,
+    ) -> Result<Tile, QueryError> {
         let key = TileKey {
             layers: Arc::from([(ds.id.clone(), ds.version)]),
+            tms,
             coord,
         };
         let fetch = async {
             if self.prerendered {
-                render(&self.pool, &ds, coord).await
+                render(&self.pool, &ds, tms, coord).await
             } else {
-                render_with(&self.pool.get().await?, &ds, coord).await
+                render_with(&self.pool.get().await?, &ds, tms, coord).await
             }
         };
         self.cache
@@ -132,14 +148,20 @@ impl TileService {
 ///
 /// # Errors
 /// When the database fails.
-pub async fn render(pool: &Pool, ds: &Dataset, coord: TileCoord) -> Result<Tile, QueryError> {
+pub async fn render(
+    pool: &Pool,
+    ds: &Dataset,
+    tms: TileMatrixSet,
+    coord: TileCoord,
+) -> Result<Tile, QueryError> {
     let client = pool.get().await?;
-    let kept = coord.z <= ds.l2_maxzoom;
-    if kept && let Some(tile) = store::get(&client, ds, coord).await? {
+    // A level is kept when the Web Mercator zoom it draws like is.
+    let kept = tms.equivalent_zoom(coord.z) <= ds.l2_maxzoom;
+    if kept && let Some(tile) = store::get(&client, ds, tms, coord).await? {
         return Ok(tile);
     }
-    let tile = render_with(&client, ds, coord).await?;
-    if kept && let Err(e) = store::put(&client, ds, coord, &tile).await {
+    let tile = render_with(&client, ds, tms, coord).await?;
+    if kept && let Err(e) = store::put(&client, ds, tms, coord, &tile).await {
         // The tile is good; only sharing it failed (a read-only replica, say).
         tracing::warn!(dataset = %ds.id, %coord, "could not store a rendered tile: {e}");
     }
@@ -150,11 +172,12 @@ pub async fn render(pool: &Pool, ds: &Dataset, coord: TileCoord) -> Result<Tile,
 pub(super) async fn render_with(
     client: &deadpool_postgres::Client,
     ds: &Dataset,
+    tms: TileMatrixSet,
     coord: TileCoord,
 ) -> Result<Tile, QueryError> {
     let stmt = client
         .prepare_typed_cached(
-            &tile_query(ds),
+            &tile_query(ds, tms),
             &[Type::INT4, Type::INT4, Type::INT4, Type::TEXT],
         )
         .await?;

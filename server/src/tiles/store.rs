@@ -4,24 +4,29 @@
 
 use bytes::Bytes;
 use deadpool_postgres::Client;
-use rummet_core::TileCoord;
+use rummet_core::{TileCoord, TileMatrixSet};
 
 use super::tile::Tile;
 use crate::datasets::Dataset;
 use crate::db::QueryError;
 
 const GET: &str = "SELECT gzip, br FROM rummet.tiles \
-    WHERE dataset = $1 AND version = $2 AND z = $3 AND x = $4 AND y = $5";
+    WHERE dataset = $1 AND version = $2 AND z = $3 AND x = $4 AND y = $5 AND tms = $6";
 
 // Only while the version still serves: a render that finishes just after a reload committed
 // must not leave rows of the replaced version behind.
-const PUT: &str = "INSERT INTO rummet.tiles (dataset, version, z, x, y, gzip, br) \
-    SELECT $1, $2, $3, $4, $5, $6, $7 \
+const PUT: &str = "INSERT INTO rummet.tiles (dataset, version, z, x, y, gzip, br, tms) \
+    SELECT $1, $2, $3, $4, $5, $6, $7, $8 \
     WHERE EXISTS (SELECT 1 FROM rummet.datasets WHERE id = $1 AND version = $2) \
     ON CONFLICT DO NOTHING";
 
 const HAS: &str = "SELECT EXISTS (SELECT 1 FROM rummet.tiles \
-    WHERE dataset = $1 AND version = $2 AND z = $3 AND x = $4 AND y = $5)";
+    WHERE dataset = $1 AND version = $2 AND z = $3 AND x = $4 AND y = $5 AND tms = $6)";
+
+/// The stored id of a tile matrix set (`tms` column).
+fn tms_key(tms: TileMatrixSet) -> &'static str {
+    tms.id()
+}
 
 /// The key columns of `coord`, as bound parameters (`z` is a smallint).
 fn key(coord: TileCoord) -> (i16, i32, i32) {
@@ -37,12 +42,16 @@ fn key(coord: TileCoord) -> (i16, i32, i32) {
 pub async fn get(
     client: &Client,
     ds: &Dataset,
+    tms: TileMatrixSet,
     coord: TileCoord,
 ) -> Result<Option<Tile>, QueryError> {
     let (z, x, y) = key(coord);
     let stmt = client.prepare_cached(GET).await?;
     let Some(row) = client
-        .query_opt(&stmt, &[&ds.id.as_str(), &ds.version, &z, &x, &y])
+        .query_opt(
+            &stmt,
+            &[&ds.id.as_str(), &ds.version, &z, &x, &y, &tms_key(tms)],
+        )
         .await?
     else {
         return Ok(None);
@@ -61,11 +70,19 @@ pub async fn get(
 ///
 /// # Errors
 /// When the query fails.
-pub async fn has(client: &Client, ds: &Dataset, coord: TileCoord) -> Result<bool, QueryError> {
+pub async fn has(
+    client: &Client,
+    ds: &Dataset,
+    tms: TileMatrixSet,
+    coord: TileCoord,
+) -> Result<bool, QueryError> {
     let (z, x, y) = key(coord);
     let stmt = client.prepare_cached(HAS).await?;
     Ok(client
-        .query_one(&stmt, &[&ds.id.as_str(), &ds.version, &z, &x, &y])
+        .query_one(
+            &stmt,
+            &[&ds.id.as_str(), &ds.version, &z, &x, &y, &tms_key(tms)],
+        )
         .await?
         .get(0))
 }
@@ -77,6 +94,7 @@ pub async fn has(client: &Client, ds: &Dataset, coord: TileCoord) -> Result<bool
 pub async fn put(
     client: &Client,
     ds: &Dataset,
+    tms: TileMatrixSet,
     coord: TileCoord,
     tile: &Tile,
 ) -> Result<(), QueryError> {
@@ -95,6 +113,7 @@ pub async fn put(
                 &y,
                 &gzip.as_ref(),
                 &br.as_ref(),
+                &tms_key(tms),
             ],
         )
         .await?;

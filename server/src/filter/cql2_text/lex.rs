@@ -182,3 +182,47 @@ pub(super) fn describe(tok: &Tok) -> String {
         Tok::Other(c) => format!("{c:?}"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn toks(input: &str) -> Result<Vec<Tok>, String> {
+        let tokens = tokenize(input, &mut Budget::new())?;
+        Ok(tokens.into_iter().map(|t| t.tok).collect())
+    }
+
+    #[test]
+    fn numbers_may_be_signed_decimal_or_exponential() {
+        let numbers = [-3.0, 2.5, 0.5, 1e3, -0.015].map(Tok::Number).to_vec();
+        assert_eq!(toks("-3 +2.5 .5 1e3 -1.5E-2"), Ok(numbers));
+        assert!(toks("1e999").is_err());
+        assert_eq!(toks("- 1").map(|t| t[0].clone()), Ok(Tok::Other('-')));
+    }
+
+    #[test]
+    fn a_doubled_quote_stands_for_itself() {
+        let expected = vec![
+            Tok::Quoted("län".into()),
+            Tok::Text("Ö's".into()),
+            Tok::Quoted("a\"b".into()),
+        ];
+        assert_eq!(toks(r#""län" 'Ö''s' "a""b""#), Ok(expected));
+        assert_eq!(toks("''''"), Ok(vec![Tok::Text("'".into())]));
+    }
+
+    #[test]
+    fn a_geometry_keyword_is_a_literal_only_before_its_coordinates() {
+        let word = vec![Tok::Word("point".into()), Tok::Op("="), Tok::Number(1.0)];
+        assert_eq!(toks("point = 1"), Ok(word));
+        let literal = vec![Tok::Geometry("POINT(1 2)".into()), Tok::Close];
+        assert_eq!(toks("point Z (1 2 3))"), Ok(literal));
+    }
+
+    #[test]
+    fn positions_count_characters_not_bytes() {
+        let tokens = tokenize("'åäö'<=x", &mut Budget::new()).expect("lexes");
+        let at: Vec<usize> = tokens.iter().map(|t| t.at).collect();
+        assert_eq!(at, [1, 6, 8]);
+    }
+}

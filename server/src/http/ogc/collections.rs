@@ -1,5 +1,7 @@
 //! `/collections`, `/collections/{id}` and `/collections/{id}/queryables`.
 
+use std::fmt::Write as _;
+
 use axum::extract::{Path, RawQuery, State};
 use axum::http::HeaderMap;
 use axum::response::{Html, IntoResponse, Response};
@@ -65,14 +67,15 @@ fn html(collections: &Value) -> Response {
     );
     for c in collections.as_array().into_iter().flatten() {
         let id = c["id"].as_str().unwrap_or_default();
-        out.push_str(&format!(
+        let _ = write!(
+            out,
             "<dt><a href=\"/collections/{id}/items?f=html\">{}</a> ({} features)</dt><dd>{}<br>{} · {}</dd>",
             html_escape(c["title"].as_str().unwrap_or_default()),
             c["itemCount"],
             html_escape(c["description"].as_str().unwrap_or_default()),
             html_escape(c["attribution"].as_str().unwrap_or_default()),
             html_escape(c["license"].as_str().unwrap_or_default()),
-        ));
+        );
     }
     out.push_str("</dl></body></html>");
     Html(out).into_response()

@@ -13,7 +13,7 @@ use crate::http::document::document;
 use crate::ogc::documents;
 
 /// `/`: HTML for a browser, the OGC landing page as JSON for `Accept: application/json` or
-/// `?f=json` (QGIS, GDAL and OWSLib ask so).
+/// `?f=json` (QGIS, GDAL and `OWSLib` ask so).
 pub async fn root(
     State(app): State<AppState>,
     RawQuery(query): RawQuery,
@@ -29,7 +29,7 @@ pub async fn root(
         ));
     }
     if wants_html(&params, &headers) {
-        return Ok(crate::http::landing::page().await.into_response());
+        return Ok(crate::http::landing::page().into_response());
     }
     let base = base_url(&app.config, &headers);
     Ok(document(

@@ -1,5 +1,7 @@
 //! `/collections/{id}/items` (a page, streamed) and `/collections/{id}/items/{fid}`.
 
+use std::fmt::Write as _;
+
 use axum::body::Body;
 use axum::extract::{OriginalUri, Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, header};
@@ -119,29 +121,13 @@ pub async fn one(
     let bytes = match req.format {
         Format::Csv => {
             // One feature as CSV: the same columns a page has.
-            let mut feature_req = req.clone();
-            feature_req.format = Format::Csv;
-            let names = &feature_req.properties;
-            let values: serde_json::Map<String, Value> =
-                serde_json::from_str(&body).unwrap_or_default();
-            let mut out = String::from("id");
-            for n in names {
-                out.push(',');
-                out.push_str(n);
-            }
-            out.push_str(",geometry\r\n");
-            out.push_str(&number.to_string());
-            for n in names {
-                out.push(',');
-                match values.get(n) {
-                    None | Some(Value::Null) => {}
-                    Some(Value::String(s)) => {
-                        out.push_str(&format!("\"{}\"", s.replace('"', "\"\"")))
-                    }
-                    Some(v) => out.push_str(&v.to_string()),
-                }
-            }
-            out.push_str(&format!(",\"{}\"\r\n", wkt.unwrap_or_default()));
+            let mut out = items::csv_header(&req.properties);
+            out.push_str(&items::csv_row(
+                number,
+                &body,
+                wkt.as_deref(),
+                &req.properties,
+            ));
             out.into_bytes()
         }
         Format::GeoJson | Format::Html => {
@@ -175,7 +161,7 @@ fn items_html(title: &str, feature: &Value) -> String {
     );
     for (k, v) in feature["properties"].as_object().into_iter().flatten() {
         let text = v.as_str().map_or_else(|| v.to_string(), str::to_owned);
-        out.push_str(&format!("<tr><th>{}</th><td>{}</td></tr>", e(k), e(&text)));
+        let _ = write!(out, "<tr><th>{}</th><td>{}</td></tr>", e(k), e(&text));
     }
     out.push_str("</table></body></html>");
     out

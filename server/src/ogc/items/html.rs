@@ -1,6 +1,8 @@
 //! Items as an HTML page, for a person following a link in a browser: a table of the
 //! features' properties, each linked to its own page, and the page links.
 
+use std::fmt::Write as _;
+
 use serde_json::Value;
 
 use super::page::PageContext;
@@ -34,11 +36,12 @@ pub(super) fn head(dataset: &Dataset, request: &ItemsRequest) -> String {
             .find(|f| &f.name == p)
             .map(|f| f.description.as_str())
             .unwrap_or_default();
-        out.push_str(&format!(
+        let _ = write!(
+            out,
             "<th title=\"{}\">{}</th>",
             escape(description),
             escape(p)
-        ));
+        );
     }
     out.push_str("</tr>");
     out
@@ -57,7 +60,7 @@ pub(super) fn row(context: &PageContext, fid: i64, feature: &str) -> String {
                 Value::String(s) => s.clone(),
                 other => other.to_string(),
             };
-            out.push_str(&format!("<td>{}</td>", escape(&text)));
+            let _ = write!(out, "<td>{}</td>", escape(&text));
         }
     }
     out.push_str("</tr>");
@@ -70,10 +73,7 @@ pub(super) fn tail(returned: u32, links: &[Value]) -> String {
         let rel = link["rel"].as_str().unwrap_or_default();
         if matches!(rel, "next" | "prev" | "collection") {
             let href = link["href"].as_str().unwrap_or_default();
-            out.push_str(&format!(
-                "<a rel=\"{rel}\" href=\"{}\">{rel}</a> ",
-                escape(href)
-            ));
+            let _ = write!(out, "<a rel=\"{rel}\" href=\"{}\">{rel}</a> ", escape(href));
         }
     }
     out.push_str("</p></body></html>");

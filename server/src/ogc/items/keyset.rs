@@ -101,10 +101,10 @@ impl Cursor {
 #[must_use]
 pub fn order_by(sortby: &[SortKey], reversed: bool) -> String {
     let dir = |descending: bool| {
-        if descending != reversed {
-            "DESC"
-        } else {
+        if descending == reversed {
             "ASC"
+        } else {
+            "DESC"
         }
     };
     let mut parts: Vec<String> = sortby

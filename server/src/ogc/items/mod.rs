@@ -13,7 +13,7 @@ use deadpool_postgres::Pool;
 
 pub use html::escape as html_escape;
 pub use keyset::{Cursor, Side};
-pub use page::{Page, PageContext};
+pub use page::{Page, PageContext, csv_header, csv_row};
 pub use request::{
     DEFAULT_LIMIT, Format, ITEMS_PARAMS, ItemsRequest, MAX_LIMIT, SortKey, negotiate, parse_format,
 };

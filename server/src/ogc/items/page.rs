@@ -3,6 +3,8 @@
 //! what is known only at the end — how many were returned, the `next` link — is written after
 //! them, which JSON's unordered members allow.
 
+use std::fmt::Write as _;
+
 use std::pin::Pin;
 
 use bytes::Bytes;
@@ -45,6 +47,8 @@ pub struct Page {
     _client: Object,
     rows: Pin<Box<RowStream>>,
     first: Option<Row>,
+    // A finished row stream must not be polled again: it answers "connection closed".
+    exhausted: bool,
     request: ItemsRequest,
     dataset: std::sync::Arc<Dataset>,
     context: PageContext,
@@ -81,6 +85,7 @@ impl Page {
         let mut rows = Box::pin(rows);
         let first = rows.next().await.transpose()?;
         Ok(Self {
+            exhausted: first.is_none(),
             _client: client,
             rows,
             first,
@@ -122,15 +127,7 @@ impl Page {
     fn head(&self) -> String {
         match self.request.format {
             Format::GeoJson => "{\"type\":\"FeatureCollection\",\"features\":[".to_owned(),
-            Format::Csv => {
-                let mut out = String::from("id");
-                for p in &self.request.properties {
-                    out.push(',');
-                    out.push_str(&csv_field(p));
-                }
-                out.push_str(",geometry\r\n");
-                out
-            }
+            Format::Csv => csv_header(&self.request.properties),
             Format::Html => super::html::head(&self.dataset, &self.request),
         }
     }
@@ -139,7 +136,12 @@ impl Page {
         if let Some(row) = self.first.take() {
             return Ok(Some(row));
         }
-        self.rows.next().await.transpose()
+        if self.exhausted {
+            return Ok(None);
+        }
+        let row = self.rows.next().await.transpose()?;
+        self.exhausted = row.is_none();
+        Ok(row)
     }
 
     async fn chunk(&mut self) -> std::result::Result<String, tokio_postgres::Error> {
@@ -226,9 +228,9 @@ impl Page {
                     self.returned, self.context.time_stamp
                 );
                 if let Some(n) = self.context.number_matched {
-                    out.push_str(&format!(",\"numberMatched\":{n}"));
+                    let _ = write!(out, ",\"numberMatched\":{n}");
                 }
-                out.push_str(&format!(",\"links\":{}}}", Value::Array(self.links())));
+                let _ = write!(out, ",\"links\":{}}}", Value::Array(self.links()));
                 out
             }
             Format::Csv => String::new(),
@@ -246,7 +248,22 @@ fn csv_field(text: &str) -> String {
     }
 }
 
-fn csv_row(fid: i64, properties: &str, wkt: Option<&str>, names: &[String]) -> String {
+/// The CSV header: `id`, the properties, `geometry` (WKT).
+#[must_use]
+pub fn csv_header(names: &[String]) -> String {
+    let mut out = String::from("id");
+    for name in names {
+        out.push(',');
+        out.push_str(&csv_field(name));
+    }
+    out.push_str(",geometry\r\n");
+    out
+}
+
+/// One feature as a CSV line: its id, the `names` properties of the JSON object
+/// `properties`, and its geometry as WKT.
+#[must_use]
+pub fn csv_row(fid: i64, properties: &str, wkt: Option<&str>, names: &[String]) -> String {
     let values: serde_json::Map<String, Value> =
         serde_json::from_str(properties).unwrap_or_default();
     let mut out = fid.to_string();

@@ -195,6 +195,9 @@ impl ItemsRequest {
 }
 
 /// `f=json|geojson|html|csv`.
+///
+/// # Errors
+/// Any other value, naming the ones offered.
 pub fn parse_format(f: &str) -> Result<Format> {
     match f {
         "json" | "geojson" | "application/geo+json" | "application/json" => Ok(Format::GeoJson),
