@@ -145,12 +145,25 @@ pub fn field_kind(dataset: &Dataset, field: &str) -> Result<FieldKind, String> {
         })
 }
 
+/// PostgreSQL text cannot hold a NUL character: a value with one would fail in the database,
+/// so it is refused here, saying so.
+fn refuse_nul(input: &str) -> Result<(), String> {
+    match input.find('\0') {
+        Some(at) => Err(format!(
+            "a NUL character (at byte {}) cannot be part of a filter",
+            at + 1
+        )),
+        None => Ok(()),
+    }
+}
+
 impl Filter {
     /// Parses the statistics API's `where=` grammar against `dataset`'s fields.
     ///
     /// # Errors
     /// A message saying what is wrong and where.
     pub fn parse(input: &str, dataset: &Dataset) -> Result<Self, String> {
+        refuse_nul(input)?;
         where_text::parse(input, dataset)
     }
 
@@ -160,6 +173,7 @@ impl Filter {
     /// A message saying what is wrong and where; functions outside the declared conformance
     /// classes are named.
     pub fn parse_cql2_text(input: &str, dataset: &Dataset) -> Result<Self, String> {
+        refuse_nul(input)?;
         cql2_text::parse(input, dataset)
     }
 
@@ -168,6 +182,7 @@ impl Filter {
     /// # Errors
     /// As [`Filter::parse_cql2_text`].
     pub fn parse_cql2_json(input: &str, dataset: &Dataset) -> Result<Self, String> {
+        refuse_nul(input)?;
         cql2_json::parse(input, dataset)
     }
 

@@ -86,6 +86,16 @@ impl ItemsRequest {
     /// [`OgcError::Parameter`], [`OgcError::Filter`] or [`OgcError::Reloaded`], saying what
     /// and where.
     pub fn parse(params: &[(String, String)], dataset: &Dataset, accept: &str) -> Result<Self> {
+        // PostgreSQL text cannot hold NUL: refused here rather than failing in the database.
+        if let Some((name, _)) = params
+            .iter()
+            .find(|(k, v)| k.contains('\0') || v.contains('\0'))
+        {
+            return Err(OgcError::Parameter(format!(
+                "parameter {:?} holds a NUL character",
+                name.replace('\0', "\\0")
+            )));
+        }
         let get = |name: &str| -> Result<Option<&str>> {
             let mut values = params.iter().filter(|(k, _)| k == name);
             let first = values.next().map(|(_, v)| v.as_str());
@@ -105,13 +115,16 @@ impl ItemsRequest {
         };
         let limit = match get("limit")? {
             None => DEFAULT_LIMIT,
+            // Above the maximum a page holds the maximum, as OGC API – Features allows: a
+            // client asking for everything at once still gets pages, not an error.
             Some(v) => v
-                .parse::<u32>()
+                .parse::<u64>()
                 .ok()
-                .filter(|n| (1..=MAX_LIMIT).contains(n))
+                .filter(|n| *n >= 1)
+                .map(|n| u32::try_from(n.min(u64::from(MAX_LIMIT))).unwrap_or(MAX_LIMIT))
                 .ok_or_else(|| {
                     OgcError::Parameter(format!(
-                        "limit {v:?} must be a whole number from 1 to {MAX_LIMIT}"
+                        "limit {v:?} must be a whole number of at least 1 (pages hold at most {MAX_LIMIT})"
                     ))
                 })?,
         };
