@@ -60,13 +60,18 @@ install_rust() {
   fi
 }
 
-# What only the tests need: Chromium for the browser test, and Node.js to drive it with
-# playwright-core (installed from the npm registry into tests/browser/node_modules).
+# What only the tests need: Chromium for the browser tests and Node.js to drive them with
+# playwright-core (installed from the npm registry into tests/browser/node_modules); GDAL's
+# command-line tools (ogrinfo, ogr2ogr) for the OGC API client tests; and, for python3,
+# OWSLib and openapi-spec-validator (from PyPI) for the OWSLib and OpenAPI tests.
 install_test_tools() {
   local pkgs=()
   command -v chromium >/dev/null 2>&1 || pkgs+=(chromium)
   command -v node >/dev/null 2>&1 || pkgs+=(nodejs)
   command -v npm >/dev/null 2>&1 || pkgs+=(npm)
+  command -v ogr2ogr >/dev/null 2>&1 || pkgs+=(gdal-bin)
+  command -v python3 >/dev/null 2>&1 || pkgs+=(python3)
+  if ! python3 -m pip --version >/dev/null 2>&1; then pkgs+=(python3-pip); fi
   if [ ${#pkgs[@]} -gt 0 ]; then
     echo "setup: installing ${pkgs[*]}"
     as_root apt-get update -q
@@ -74,6 +79,12 @@ install_test_tools() {
   fi
   if [ ! -d tests/browser/node_modules/playwright-core ]; then
     npm ci --prefix tests/browser --no-audit --no-fund
+  fi
+  if ! python3 -c 'import owslib, openapi_spec_validator' >/dev/null 2>&1; then
+    echo "setup: installing OWSLib and openapi-spec-validator for python3"
+    # Debian 12's own Python is externally managed (PEP 668) and refuses a plain install.
+    python3 -m pip install --quiet OWSLib openapi-spec-validator ||
+      python3 -m pip install --quiet --break-system-packages OWSLib openapi-spec-validator
   fi
 }
 

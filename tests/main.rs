@@ -12,6 +12,7 @@ mod errors;
 mod load_cli;
 mod loads;
 mod ogc;
+mod ogc_clients;
 mod prerendered;
 mod services;
 mod stats;

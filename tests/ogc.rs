@@ -587,9 +587,21 @@ async fn bad_parameters_get_an_ogc_exception_saying_what() {
             StatusCode::BAD_REQUEST,
             "colour",
         ),
-        ("/collections/rutor/items?namn=a%00b", StatusCode::BAD_REQUEST, "NUL"),
-        ("/collections/rutor/items?filter=namn%3D%27a%00%27", StatusCode::BAD_REQUEST, "NUL"),
-        ("/collections/rutor/items?limit=10&limit=20", StatusCode::BAD_REQUEST, "twice"),
+        (
+            "/collections/rutor/items?namn=a%00b",
+            StatusCode::BAD_REQUEST,
+            "NUL",
+        ),
+        (
+            "/collections/rutor/items?filter=namn%3D%27a%00%27",
+            StatusCode::BAD_REQUEST,
+            "NUL",
+        ),
+        (
+            "/collections/rutor/items?limit=10&limit=20",
+            StatusCode::BAD_REQUEST,
+            "twice",
+        ),
         (
             "/collections/rutor/items?klass=many",
             StatusCode::BAD_REQUEST,

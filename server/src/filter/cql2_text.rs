@@ -381,7 +381,7 @@ mod tests {
         let (sql, _) = sql("klass = 1 or NOT klass = 2 AND (area_ha > 1 Or aktiv = true)");
         assert_eq!(
             sql,
-            "(f.\"klass\" = $1::float8 OR ((NOT f.\"klass\" = $2::float8) AND \
+            "(f.\"klass\" = $1::int8 OR ((NOT f.\"klass\" = $2::int8) AND \
              (f.\"area_ha\" > $3::float8 OR f.\"aktiv\" = $4::boolean)))"
         );
     }
@@ -412,8 +412,8 @@ mod tests {
     #[test]
     fn in_and_not_in_bind_one_array() {
         let (sql, params) = sql("klass NOT IN (1, 2,3)");
-        assert_eq!(sql, "(NOT f.\"klass\" = ANY($1::float8[]))");
-        assert_eq!(params, vec![Param::Numbers(vec![1.0, 2.0, 3.0])]);
+        assert_eq!(sql, "(NOT f.\"klass\" = ANY($1::int8[]))");
+        assert_eq!(params, vec![Param::Ints(vec![1, 2, 3])]);
         let many = vec!["1"; MAX_LIST + 1].join(",");
         assert!(parse(&format!("klass IN ({many})")).is_err());
     }

@@ -164,7 +164,7 @@ impl Filter {
     /// A message saying what is wrong and where.
     pub fn parse(input: &str, dataset: &Dataset) -> Result<Self, String> {
         refuse_nul(input)?;
-        where_text::parse(input, dataset)
+        where_text::parse(input, dataset).map(|f| f.narrowed(dataset))
     }
 
     /// Parses CQL2 text (OGC 21-065) against `dataset`'s fields.
@@ -174,7 +174,7 @@ impl Filter {
     /// classes are named.
     pub fn parse_cql2_text(input: &str, dataset: &Dataset) -> Result<Self, String> {
         refuse_nul(input)?;
-        cql2_text::parse(input, dataset)
+        cql2_text::parse(input, dataset).map(|f| f.narrowed(dataset))
     }
 
     /// Parses CQL2 JSON (OGC 21-065) against `dataset`'s fields.
@@ -183,7 +183,66 @@ impl Filter {
     /// As [`Filter::parse_cql2_text`].
     pub fn parse_cql2_json(input: &str, dataset: &Dataset) -> Result<Self, String> {
         refuse_nul(input)?;
-        cql2_json::parse(input, dataset)
+        cql2_json::parse(input, dataset).map(|f| f.narrowed(dataset))
+    }
+
+    /// The filter with whole numbers compared to integer fields bound as `int8`: a `bigint`
+    /// column compared to a `float8` is cast row by row, and its index cannot be used.
+    #[must_use]
+    fn narrowed(self, dataset: &Dataset) -> Self {
+        let integer = |field: &str| {
+            dataset
+                .fields
+                .iter()
+                .any(|f| f.name == field && matches!(f.kind.as_str(), "bigint" | "integer"))
+        };
+        let whole = |n: f64| (n.fract() == 0.0 && n.abs() < 9_007_199_254_740_992.0).then_some(n);
+        #[expect(
+            clippy::cast_possible_truncation,
+            reason = "only whole numbers below 2^53, which i64 holds exactly"
+        )]
+        let narrow = |p: Param| match p {
+            Param::Number(n) => whole(n).map_or(Param::Number(n), |n| Param::Int(n as i64)),
+            Param::Numbers(v) if v.iter().all(|n| whole(*n).is_some()) => {
+                Param::Ints(v.into_iter().map(|n| n as i64).collect())
+            }
+            other => other,
+        };
+        match self {
+            Self::And(a, b) => {
+                Self::And(Box::new(a.narrowed(dataset)), Box::new(b.narrowed(dataset)))
+            }
+            Self::Or(a, b) => {
+                Self::Or(Box::new(a.narrowed(dataset)), Box::new(b.narrowed(dataset)))
+            }
+            Self::Not(a) => Self::Not(Box::new(a.narrowed(dataset))),
+            Self::Compare {
+                field,
+                op,
+                value,
+                casei,
+            } if integer(&field) => Self::Compare {
+                value: narrow(value),
+                field,
+                op,
+                casei,
+            },
+            Self::In {
+                field,
+                values,
+                casei,
+            } if integer(&field) => Self::In {
+                values: narrow(values),
+                field,
+                casei,
+            },
+            Self::Between { field, low, high } if integer(&field) => Self::Between {
+                low: narrow(low),
+                high: narrow(high),
+                field,
+            },
+            other => other,
+        }
     }
 
     /// Every field the filter reads, once per comparison.

@@ -17,6 +17,8 @@ pub enum Param {
     Texts(Vec<String>),
     /// `float8[]`.
     Numbers(Vec<f64>),
+    /// `int8[]`.
+    Ints(Vec<i64>),
     /// `boolean[]`.
     Booleans(Vec<bool>),
     /// `bytea`.
@@ -34,6 +36,7 @@ impl Param {
             Self::Int(_) => "int8",
             Self::Texts(_) => "text[]",
             Self::Numbers(_) => "float8[]",
+            Self::Ints(_) => "int8[]",
             Self::Booleans(_) => "boolean[]",
             Self::Bytes(_) => "bytea",
         }
@@ -86,6 +89,7 @@ impl Param {
             Self::Int(v) => v,
             Self::Texts(v) => v,
             Self::Numbers(v) => v,
+            Self::Ints(v) => v,
             Self::Booleans(v) => v,
             Self::Bytes(v) => v,
         }

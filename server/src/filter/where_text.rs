@@ -319,15 +319,15 @@ mod tests {
         let (sql, _) = sql("klass = 1 or klass = 2 and area_ha > 10.5").expect("parses");
         assert_eq!(
             sql,
-            "(f.\"klass\" = $1::float8 OR (f.\"klass\" = $2::float8 AND f.\"area_ha\" > $3::float8))"
+            "(f.\"klass\" = $1::int8 OR (f.\"klass\" = $2::int8 AND f.\"area_ha\" > $3::float8))"
         );
     }
 
     #[test]
     fn in_lists_become_one_array_parameter() {
         let (sql, params) = sql("klass IN (0, 1,2)").expect("parses");
-        assert_eq!(sql, "f.\"klass\" = ANY($1::float8[])");
-        assert_eq!(params, vec![Param::Numbers(vec![0.0, 1.0, 2.0])]);
+        assert_eq!(sql, "f.\"klass\" = ANY($1::int8[])");
+        assert_eq!(params, vec![Param::Ints(vec![0, 1, 2])]);
     }
 
     #[test]

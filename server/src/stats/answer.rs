@@ -9,8 +9,8 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use tokio_postgres::Row as PgRow;
 
-use crate::filter::FieldKind;
 use super::request::{Format, Measure, Question};
+use crate::filter::FieldKind;
 
 /// One row: a unit (and group value, when grouped) and its value.
 #[derive(Debug, Clone, Serialize)]

@@ -6,8 +6,8 @@ use std::sync::Arc;
 use rummet_core::DatasetId;
 
 use super::StatsError;
-use crate::filter::{FieldKind, Filter, field_kind};
 use crate::datasets::{Dataset, Datasets};
+use crate::filter::{FieldKind, Filter, field_kind};
 
 /// An aggregate over a numeric field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -12,9 +12,9 @@ use rummet_core::{
     DATA_SCHEMA, covered_sql, cut_sql, escape_identifier, field_aggregate_sql, piece_measures,
 };
 
-use crate::filter::Param;
 use super::request::{Aggregate, Measure, Question, UnitRef};
 use crate::db::registry::FieldInfo;
+use crate::filter::Param;
 
 /// A statement and its parameters.
 pub struct Built {

@@ -131,15 +131,26 @@ pub async fn one(
             out.into_bytes()
         }
         Format::GeoJson | Format::Html => {
-            let mut feature: Value = serde_json::from_str(&body).unwrap_or_default();
-            feature["links"] = json!([
+            let links = json!([
                 {"rel": "self", "href": format!("{collection_url}/items/{number}"), "type": "application/geo+json"},
                 {"rel": "collection", "href": collection_url, "type": "application/json"},
             ]);
+            // The links go into PostgreSQL's text as text: parsed and written again, a float
+            // could change in its last digit and differ from the same feature in a page.
+            let Some(open) = body.strip_suffix('}') else {
+                return Err(OgcError::Query(QueryError::Failed(format!(
+                    "feature {number} of {id} is not a JSON object"
+                )))
+                .into());
+            };
+            let geojson = format!("{open},\"links\":{links}}}");
             if req.format == Format::Html {
+                let feature: Value = serde_json::from_str(&geojson).map_err(|e| {
+                    OgcError::Query(QueryError::Failed(format!("feature {number} of {id}: {e}")))
+                })?;
                 items_html(&dataset.title, &feature).into_bytes()
             } else {
-                feature.to_string().into_bytes()
+                geojson.into_bytes()
             }
         }
     };

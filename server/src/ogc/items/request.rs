@@ -113,21 +113,7 @@ impl ItemsRequest {
             Some(f) => parse_format(f)?,
             None => negotiate(accept),
         };
-        let limit = match get("limit")? {
-            None => DEFAULT_LIMIT,
-            // Above the maximum a page holds the maximum, as OGC API – Features allows: a
-            // client asking for everything at once still gets pages, not an error.
-            Some(v) => v
-                .parse::<u64>()
-                .ok()
-                .filter(|n| *n >= 1)
-                .map(|n| u32::try_from(n.min(u64::from(MAX_LIMIT))).unwrap_or(MAX_LIMIT))
-                .ok_or_else(|| {
-                    OgcError::Parameter(format!(
-                        "limit {v:?} must be a whole number of at least 1 (pages hold at most {MAX_LIMIT})"
-                    ))
-                })?,
-        };
+        let limit = parse_limit(get("limit")?)?;
         let crs = crs_of("crs")?;
         let bbox_crs = crs_of("bbox-crs")?;
         let filter_crs = crs_of("filter-crs")?;
@@ -169,19 +155,7 @@ impl ItemsRequest {
         let filter = parts
             .into_iter()
             .reduce(|a, b| Filter::And(Box::new(a), Box::new(b)));
-        let properties = match get("properties")? {
-            None => dataset.fields.iter().map(|f| f.name.clone()).collect(),
-            Some("") => Vec::new(),
-            Some(list) => list
-                .split(',')
-                .map(|name| {
-                    let name = name.trim();
-                    field_kind(dataset, name)
-                        .map(|_| name.to_owned())
-                        .map_err(|e| OgcError::Parameter(format!("properties: {e}")))
-                })
-                .collect::<Result<_>>()?,
-        };
+        let properties = parse_properties(get("properties")?, dataset)?;
         let sortby = get("sortby")?.map_or(Ok(Vec::new()), |s| parse_sortby(s, dataset))?;
         let cursor = Cursor::parse(get("after")?, get("before")?, get("version")?, dataset)?;
         Ok(Self {
@@ -237,6 +211,42 @@ pub fn negotiate(accept: &str) -> Format {
         (_, Some(_), None) => Format::Csv,
         _ => Format::GeoJson,
     }
+}
+
+/// `limit`: the page size.
+fn parse_limit(limit: Option<&str>) -> Result<u32> {
+    Ok(match limit {
+        None => DEFAULT_LIMIT,
+        // Above the maximum a page holds the maximum, as OGC API – Features allows: a
+        // client asking for everything at once still gets pages, not an error.
+        Some(v) => v
+            .parse::<u64>()
+            .ok()
+            .filter(|n| *n >= 1)
+            .map(|n| u32::try_from(n.min(u64::from(MAX_LIMIT))).unwrap_or(MAX_LIMIT))
+            .ok_or_else(|| {
+                OgcError::Parameter(format!(
+                    "limit {v:?} must be a whole number of at least 1 (pages hold at most {MAX_LIMIT})"
+                ))
+            })?,
+    })
+}
+
+/// `properties`: every field when absent, none when empty, else those listed.
+fn parse_properties(properties: Option<&str>, dataset: &Dataset) -> Result<Vec<String>> {
+    Ok(match properties {
+        None => dataset.fields.iter().map(|f| f.name.clone()).collect(),
+        Some("") => Vec::new(),
+        Some(list) => list
+            .split(',')
+            .map(|name| {
+                let name = name.trim();
+                field_kind(dataset, name)
+                    .map(|_| name.to_owned())
+                    .map_err(|e| OgcError::Parameter(format!("properties: {e}")))
+            })
+            .collect::<Result<_>>()?,
+    })
 }
 
 fn parse_bbox(text: &str) -> Result<[f64; 4]> {
