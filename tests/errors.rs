@@ -204,3 +204,62 @@ async fn a_tile_query_is_cancelled_when_its_client_goes_away() {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
 }
+
+#[tokio::test]
+async fn framework_errors_are_json_too_405_and_undecodable_paths_and_bad_bodies() {
+    let app = TestApp::new().await;
+    let wrong_method = app
+        .request(
+            axum::http::Request::delete("/collections")
+                .body(axum::body::Body::empty())
+                .expect("request"),
+        )
+        .await;
+    assert_eq!(wrong_method.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(wrong_method.json()["error"], "method_not_allowed");
+    assert!(
+        wrong_method
+            .header("allow")
+            .is_some_and(|a| a.contains("GET"))
+    );
+    let undecodable = app.get("/api/stats/%FF").await;
+    assert_eq!(undecodable.status, StatusCode::BAD_REQUEST);
+    assert!(undecodable.json()["message"].is_string());
+    for uri in [
+        "/api/stats/kommun?in=lan:%00",
+        "/api/stats/kommun?by=lan&by=fa",
+        "/collections/kommun/items?kommun=%00",
+    ] {
+        let reply = app.get(uri).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{uri}");
+        assert_eq!(
+            reply.header("content-type"),
+            Some("application/json"),
+            "{uri}"
+        );
+    }
+    let form = app
+        .request(
+            axum::http::Request::post("/api/stats/kommun/area")
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(axum::body::Body::from("a=b"))
+                .expect("request"),
+        )
+        .await;
+    assert_eq!(form.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(form.json()["error"], "unsupported_media_type");
+}
+
+#[tokio::test]
+async fn the_catalog_names_a_loaded_file_by_its_name_never_by_its_server_path() {
+    let app = TestApp::new().await;
+    let catalog = app.get("/catalog").await.json();
+    for d in catalog["datasets"].as_array().expect("datasets") {
+        let source = d["source"].as_str().expect("source");
+        assert!(
+            !source.contains('/') || source.starts_with("http"),
+            "{source}"
+        );
+        assert!(!source.is_empty());
+    }
+}

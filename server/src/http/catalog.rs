@@ -17,6 +17,7 @@ pub async fn catalog(State(app): State<AppState>, headers: HeaderMap) -> Respons
         .iter()
         .map(|ds| {
             let mut entry = serde_json::to_value(&**ds).unwrap_or_default();
+            entry["source"] = json!(public_source(&ds.source));
             entry["tilejson"] = json!(format!("{base}/tiles/{}.json", ds.id));
             entry["tiles"] = json!(format!("{base}/tiles/{}/{{z}}/{{x}}/{{y}}.mvt", ds.id));
             entry["style"] = json!(format!("{base}/styles/{}.json", ds.id));
@@ -28,4 +29,29 @@ pub async fn catalog(State(app): State<AppState>, headers: HeaderMap) -> Respons
         &json!({ "datasets": datasets }),
         "application/json",
     )
+}
+
+/// Where a version came from, as the public may see it: an agency's URL as is, a local file
+/// by its name only (the server's paths are nobody else's business).
+fn public_source(source: &str) -> String {
+    if source.starts_with("http://") || source.starts_with("https://") {
+        return source.to_owned();
+    }
+    std::path::Path::new(source)
+        .file_name()
+        .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::public_source;
+
+    #[test]
+    fn a_local_path_is_published_as_its_file_name_and_a_url_as_is() {
+        assert_eq!(public_source("/home/steward/Hämtningar/NR.zip"), "NR.zip");
+        assert_eq!(
+            public_source("https://geodata.naturvardsverket.se/nedladdning/NR.zip"),
+            "https://geodata.naturvardsverket.se/nedladdning/NR.zip"
+        );
+    }
 }

@@ -7,8 +7,9 @@ mod cors;
 mod document;
 mod error;
 mod health;
+mod json_errors;
 mod landing;
-mod ogc;
+pub(crate) mod ogc;
 mod openapi;
 mod openapi_ogc;
 mod stats;
@@ -73,6 +74,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/stats/{dataset}/border", get(stats::at_border))
         .route("/api/openapi.json", get(openapi::document))
         .fallback(not_found)
+        .layer(axum::middleware::from_fn(json_errors::json_errors))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             cors::cors,

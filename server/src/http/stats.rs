@@ -4,9 +4,9 @@
 use std::collections::BTreeMap;
 
 use axum::body::Bytes;
-use axum::extract::rejection::{BytesRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderValue, header};
+use axum::extract::rejection::{BytesRejection, PathRejection};
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::ApiError;
@@ -16,12 +16,37 @@ use crate::stats::{Rendered, StatsError};
 /// Largest request body a drawn area may have.
 pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
 
-type QueryParams = Result<Query<BTreeMap<String, String>>, QueryRejection>;
+type QueryParams = RawQuery;
+type DatasetPath = Result<Path<String>, PathRejection>;
 
-fn params(query: QueryParams) -> Result<BTreeMap<String, String>, ApiError> {
-    query
-        .map(|Query(q)| q)
-        .map_err(|e| ApiError::bad_request("invalid_parameter", e.body_text()))
+/// The query string as a map; a parameter given twice or holding a NUL character is refused
+/// (which of two values was meant cannot be guessed, and PostgreSQL text cannot hold NUL).
+fn params(RawQuery(query): QueryParams) -> Result<BTreeMap<String, String>, ApiError> {
+    let mut map = BTreeMap::new();
+    for (name, value) in super::ogc::query_pairs(query.as_deref()) {
+        if name.contains('\0') || value.contains('\0') {
+            return Err(ApiError::bad_request(
+                "invalid_parameter",
+                format!(
+                    "parameter {:?} holds a NUL character",
+                    name.replace('\0', "\\0")
+                ),
+            ));
+        }
+        if map.contains_key(&name) {
+            return Err(ApiError::bad_request(
+                "invalid_parameter",
+                format!("{name} is given twice"),
+            ));
+        }
+        map.insert(name, value);
+    }
+    Ok(map)
+}
+
+fn dataset(path: DatasetPath) -> Result<String, ApiError> {
+    path.map(|Path(d)| d)
+        .map_err(|e| ApiError::bad_request("invalid_path", e.body_text()))
 }
 
 fn respond(rendered: Rendered) -> Response {
@@ -41,9 +66,10 @@ fn respond(rendered: Rendered) -> Response {
 /// Statistics per unit of a division.
 pub async fn by_division(
     State(app): State<AppState>,
-    Path(dataset): Path<String>,
+    path: DatasetPath,
     query: QueryParams,
 ) -> Result<Response, ApiError> {
+    let dataset = dataset(path)?;
     Ok(respond(
         app.stats.by_division(&dataset, params(query)?).await?,
     ))
@@ -52,10 +78,27 @@ pub async fn by_division(
 /// Statistics inside a drawn polygon.
 pub async fn in_area(
     State(app): State<AppState>,
-    Path(dataset): Path<String>,
+    path: DatasetPath,
     query: QueryParams,
+    headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
+    let dataset = dataset(path)?;
+    let kind = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let essence = kind.split(';').next().unwrap_or_default().trim();
+    // No type at all is read as GeoJSON; a form or text body is a client mistake to name.
+    if !matches!(essence, "" | "application/geo+json" | "application/json") {
+        return Err(ApiError::with_status(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            format!(
+                "the area must be GeoJSON sent as application/geo+json or application/json, not {kind:?}"
+            ),
+        ));
+    }
     let body = body.map_err(|e| {
         StatsError::TooLarge(format!(
             "the body could not be read ({}); at most {} MiB",
@@ -71,9 +114,10 @@ pub async fn in_area(
 /// Statistics either side of a border.
 pub async fn at_border(
     State(app): State<AppState>,
-    Path(dataset): Path<String>,
+    path: DatasetPath,
     query: QueryParams,
 ) -> Result<Response, ApiError> {
+    let dataset = dataset(path)?;
     Ok(respond(
         app.stats.at_border(&dataset, params(query)?).await?,
     ))
