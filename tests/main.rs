@@ -14,6 +14,7 @@ mod loads;
 mod ogc;
 mod ogc_clients;
 mod prerendered;
+mod reloads;
 mod services;
 mod stats;
 mod tiles;

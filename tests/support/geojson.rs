@@ -8,6 +8,8 @@ use rummet_loaders::pipeline::{self, LoadReport};
 use rummet_loaders::read::Input;
 use serde_json::{Value, json};
 
+use rummet::app::AppState;
+
 use super::TestApp;
 
 /// A catalog entry `id` of `role` (`thematic` or `division`, coded `kod`, named `namn`) and
@@ -41,6 +43,15 @@ pub async fn load(
     entry: &CatalogEntry,
     features: Vec<(Value, Value)>,
 ) -> LoadReport {
+    load_into(&app.state, entry, features).await
+}
+
+/// [`load`] through the pool of the server `state`, for a load running beside readers.
+pub async fn load_into(
+    state: &AppState,
+    entry: &CatalogEntry,
+    features: Vec<(Value, Value)>,
+) -> LoadReport {
     let dir = tempfile::tempdir().expect("tempdir");
     let features: Vec<Value> = features
         .into_iter()
@@ -53,7 +64,7 @@ pub async fn load(
         "features": features,
     });
     std::fs::write(&path, doc.to_string()).expect("write fixture");
-    let mut client = app.state.pool.get().await.expect("connection");
+    let mut client = state.pool.get().await.expect("connection");
     let report = pipeline::load(
         &mut client,
         entry,
@@ -62,9 +73,9 @@ pub async fn load(
     )
     .await
     .unwrap_or_else(|e| panic!("loading {}: {e}", entry.id));
-    app.state
+    state
         .datasets
-        .reload_all(&app.state.pool)
+        .reload_all(&state.pool)
         .await
         .expect("registry");
     report

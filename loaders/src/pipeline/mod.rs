@@ -128,7 +128,7 @@ pub async fn load(
         rows_filtered,
         bounds,
     };
-    swap_in(&tx, entry, &registration).await?;
+    let replaced = swap_in(&tx, entry, &registration).await?;
     let step = Instant::now();
     let overlays = overlay::refresh(&tx, entry.id.as_str()).await?;
     tracing::debug!(dataset = %entry.id, elapsed = ?step.elapsed(), overlays = overlays.len(), "overlaid");
@@ -142,6 +142,10 @@ pub async fn load(
         tx.commit()
             .await
             .map_err(LoadError::db("committing the swap"))?;
+        let old = replaced
+            .into_iter()
+            .chain(overlays.iter().filter_map(|o| o.replaced.clone()));
+        drop_replaced(client, old).await;
     }
 
     Ok(LoadReport {
@@ -217,24 +221,17 @@ async fn begin(tx: &Transaction<'_>, entry: &CatalogEntry) -> Result<i64> {
         .get(0))
 }
 
-/// Registers the new version, drops the one it replaces and notifies servers, inside the
-/// load transaction, so readers switch at commit and never see a gap.
+/// Registers the new version and notifies servers, inside the load transaction, so readers
+/// switch at commit and never see a gap. Returns the table it replaces, for
+/// [`drop_replaced`] after the commit: until then the old version serves, unblocked.
 async fn swap_in(
     tx: &Transaction<'_>,
     entry: &CatalogEntry,
     registration: &build::Registration<'_>,
-) -> Result<()> {
-    let replaced = build::register(tx, entry, registration).await?;
-    if let Some(old) = replaced.filter(|old| old != registration.table) {
-        let drop = format!(
-            "DROP TABLE IF EXISTS {}.{}",
-            escape_identifier(DATA_SCHEMA),
-            escape_identifier(&old)
-        );
-        tx.batch_execute(&drop)
-            .await
-            .map_err(LoadError::db("dropping the replaced version"))?;
-    }
+) -> Result<Option<String>> {
+    let replaced = build::register(tx, entry, registration)
+        .await?
+        .filter(|old| old != registration.table);
     // Pre-rendered tiles of the replaced versions go with them, at the same commit.
     tx.execute(
         "DELETE FROM rummet.tiles WHERE dataset = $1",
@@ -248,7 +245,28 @@ async fn swap_in(
     )
     .await
     .map_err(LoadError::db("notifying servers"))?;
-    Ok(())
+    Ok(replaced)
+}
+
+/// Drops the tables a committed load replaced, each in its own short statement: it waits
+/// only for readers already inside the old table, and a reader that comes after reads the
+/// registry's new version. A drop that fails (the database went away just after the commit)
+/// leaves an orphan that the next server start removes, so it is logged, not an error: the
+/// load itself succeeded.
+async fn drop_replaced(client: &Client, tables: impl Iterator<Item = String>) {
+    for table in tables {
+        let drop = format!(
+            "DROP TABLE IF EXISTS {}.{}",
+            escape_identifier(DATA_SCHEMA),
+            escape_identifier(&table)
+        );
+        if let Err(e) = client.batch_execute(&drop).await {
+            tracing::warn!(
+                table,
+                "could not drop a replaced table (dropped at the next start): {e}"
+            );
+        }
+    }
 }
 
 /// Rejects inputs that cannot be right as a whole: empty, the wrong geometry family, or

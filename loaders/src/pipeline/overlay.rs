@@ -31,6 +31,10 @@ pub struct OverlayReport {
     pub pieces: u64,
     /// Wall time.
     pub elapsed: Duration,
+    /// The overlay table this one replaced, dropped after the load commits: dropped inside
+    /// the load's transaction, its lock would stall every reader until the commit.
+    #[serde(skip)]
+    pub replaced: Option<String>,
 }
 
 /// A serving dataset, as the registry holds it inside the load transaction.
@@ -191,11 +195,7 @@ async fn overlay(
         .await
         .map_err(LoadError::db("replacing the overlay"))?
         .map(|r| r.get(0));
-    if let Some(old) = old.filter(|old| *old != table_name) {
-        tx.batch_execute(&format!("DROP TABLE IF EXISTS {}", qualified(&old)))
-            .await
-            .map_err(LoadError::db("dropping the replaced overlay"))?;
-    }
+    let replaced = old.filter(|old| *old != table_name);
     tx.execute(
         "DELETE FROM rummet.overlay_summary WHERE dataset = $1 AND division = $2",
         &[&dataset.id, &division.id],
@@ -259,6 +259,7 @@ async fn overlay(
         division: division.id.clone(),
         pieces,
         elapsed,
+        replaced,
     })
 }
 

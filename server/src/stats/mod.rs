@@ -24,6 +24,7 @@ pub use request::{Format, MEASURES, Measure};
 pub use zones::{MAX_AREA_KM2, MAX_VERTICES, MAX_WITHIN_M};
 
 use crate::datasets::{Dataset, Datasets};
+use crate::db::QueryError;
 use crate::db::registry::FieldInfo;
 use crate::filter::bind;
 use request::{Params, Question, UnitRef};
@@ -79,6 +80,20 @@ impl StatsService {
     /// # Errors
     /// A [`StatsError`] naming what was wrong.
     pub async fn by_division(
+        &self,
+        dataset: &str,
+        params: BTreeMap<String, String>,
+    ) -> Result<Rendered, StatsError> {
+        match self.by_division_once(dataset, params.clone()).await {
+            Err(StatsError::Query(QueryError::StaleTable(_))) => {
+                self.refresh_registry().await?;
+                self.by_division_once(dataset, params).await
+            }
+            other => other,
+        }
+    }
+
+    async fn by_division_once(
         &self,
         dataset: &str,
         params: BTreeMap<String, String>,
@@ -163,6 +178,21 @@ impl StatsService {
         params: BTreeMap<String, String>,
         body: &[u8],
     ) -> Result<Rendered, StatsError> {
+        match self.in_area_once(dataset, params.clone(), body).await {
+            Err(StatsError::Query(QueryError::StaleTable(_))) => {
+                self.refresh_registry().await?;
+                self.in_area_once(dataset, params, body).await
+            }
+            other => other,
+        }
+    }
+
+    async fn in_area_once(
+        &self,
+        dataset: &str,
+        params: BTreeMap<String, String>,
+        body: &[u8],
+    ) -> Result<Rendered, StatsError> {
         let mut params = Params::new(params);
         let dataset = request::dataset(&self.datasets, dataset)?;
         let crs = params.take("crs");
@@ -183,6 +213,28 @@ impl StatsService {
     /// # Errors
     /// A [`StatsError`] naming what was wrong.
     pub async fn at_border(
+        &self,
+        dataset: &str,
+        params: BTreeMap<String, String>,
+    ) -> Result<Rendered, StatsError> {
+        match self.at_border_once(dataset, params.clone()).await {
+            Err(StatsError::Query(QueryError::StaleTable(_))) => {
+                self.refresh_registry().await?;
+                self.at_border_once(dataset, params).await
+            }
+            other => other,
+        }
+    }
+
+    /// A question raced a reload: it read the registry before the swap and reached a table
+    /// the load dropped after it. The registry now names the new versions; read it again (the
+    /// `NOTIFY` may not have arrived yet) so the retry asks those.
+    async fn refresh_registry(&self) -> Result<(), StatsError> {
+        self.datasets.reload_all(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn at_border_once(
         &self,
         dataset: &str,
         params: BTreeMap<String, String>,
