@@ -263,3 +263,42 @@ async fn the_catalog_names_a_loaded_file_by_its_name_never_by_its_server_path() 
         assert!(!source.is_empty());
     }
 }
+
+#[tokio::test]
+async fn statistics_that_hold_all_their_connections_leave_tiles_features_and_ready_answering() {
+    let mut config = rummet::config::Config::default();
+    config.db.stats_pool_size = 1;
+    config.db.pool_wait_ms = 300;
+    config.tiles.prerendered = false;
+    config.cache.size_mb = 0;
+    let app = TestApp::with_config(config).await;
+    // Every statistics connection busy, as under a burst of national drawn areas.
+    let held = app
+        .state
+        .stats
+        .pool()
+        .get()
+        .await
+        .expect("the one statistics connection");
+    let started = std::time::Instant::now();
+    assert_eq!(app.get("/ready").await.status, StatusCode::OK);
+    assert_eq!(
+        app.get("/tiles/kommun/6/34/18.mvt").await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.get("/collections/kommun/items?limit=5").await.status,
+        StatusCode::OK
+    );
+    let waiting = app.get("/api/stats/kommun?by=lan&measure=area").await;
+    assert_eq!(waiting.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(waiting.header("retry-after").is_some());
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    drop(held);
+    assert_eq!(
+        app.get("/api/stats/kommun?by=lan&measure=area")
+            .await
+            .status,
+        StatusCode::OK
+    );
+}

@@ -52,7 +52,18 @@ impl App {
             TileCache::new(config.cache.size_mb),
             config.tiles.prerendered,
         );
-        let stats = StatsService::new(pool.clone(), datasets.clone());
+        // Statistics get a pool of their own, so expensive questions queue among themselves.
+        let stats_db = crate::config::DbConfig {
+            pool_size: config.db.stats_pool_size,
+            statement_timeout_ms: config.db.stats_statement_timeout_ms,
+            ..config.db.clone()
+        };
+        let stats_pool = crate::db::pool::build(pg_config.clone(), &stats_db).unwrap_or_else(|e| {
+            // Only a zero size is rejected, and validation refuses that first.
+            tracing::error!("statistics pool: {e}; sharing the main pool");
+            pool.clone()
+        });
+        let stats = StatsService::new(stats_pool, datasets.clone());
         Self {
             config,
             pg_config,

@@ -53,6 +53,12 @@ pub struct DbConfig {
     pub connect_timeout_ms: u64,
     /// Longest a single query may run before PostgreSQL cancels it.
     pub statement_timeout_ms: u64,
+    /// Connections statistics questions may hold, apart from `pool_size`: a burst of
+    /// expensive questions (national drawn areas) waits for these and never takes the
+    /// connections tiles and features need.
+    pub stats_pool_size: usize,
+    /// Longest a statistics question may run before PostgreSQL cancels it (`503`).
+    pub stats_statement_timeout_ms: u64,
     /// Memory a query's sort or hash may use before spilling to disk, in MiB (PostgreSQL's
     /// `work_mem`, per connection): a statistics question over 150,000 pieces spills at the
     /// server default of 4 MiB.
@@ -91,6 +97,8 @@ impl Default for Config {
                 connect_timeout_ms: 5_000,
                 statement_timeout_ms: 15_000,
                 work_mem_mb: 64,
+                stats_pool_size: 4,
+                stats_statement_timeout_ms: 10_000,
             },
             cache: CacheConfig { size_mb: 256 },
             tiles: TilesConfig {
@@ -169,8 +177,10 @@ impl Config {
     }
 
     fn validate(&self) -> Result<(), ConfigError> {
-        if self.db.pool_size == 0 {
-            return Err(ConfigError("db.pool_size must be at least 1".into()));
+        if self.db.pool_size == 0 || self.db.stats_pool_size == 0 {
+            return Err(ConfigError(
+                "db.pool_size and db.stats_pool_size must be at least 1".into(),
+            ));
         }
         if let Some(url) = &self.public_url
             && !(url.starts_with("http://") || url.starts_with("https://"))

@@ -59,7 +59,13 @@ pub struct StatsService {
 }
 
 impl StatsService {
-    /// A service over `pool`, reading datasets from `datasets`.
+    /// The pool statistics questions run on.
+    #[must_use]
+    pub fn pool(&self) -> &Pool {
+        &self.pool
+    }
+
+    /// A service asking its questions on `pool`, reading datasets from `datasets`.
     #[must_use]
     pub fn new(pool: Pool, datasets: Arc<Datasets>) -> Self {
         let cache = Cache::builder()
