@@ -8,6 +8,7 @@ mod browser;
 mod catalog;
 mod cli;
 mod demo;
+mod edge;
 mod errors;
 mod load_cli;
 mod loads;

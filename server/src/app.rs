@@ -24,6 +24,8 @@ pub struct App {
     pub tiles: TileService,
     /// Statistics.
     pub stats: StatsService,
+    /// Requests being handled, bounded by `limits.max_concurrent_requests`.
+    pub requests: Arc<tokio::sync::Semaphore>,
 }
 
 /// The one axum state: a cheap handle on [`App`].
@@ -64,6 +66,9 @@ impl App {
             pool.clone()
         });
         let stats = StatsService::new(stats_pool, datasets.clone());
+        let requests = Arc::new(tokio::sync::Semaphore::new(
+            config.limits.max_concurrent_requests,
+        ));
         Self {
             config,
             pg_config,
@@ -71,6 +76,7 @@ impl App {
             datasets,
             tiles,
             stats,
+            requests,
         }
     }
 }

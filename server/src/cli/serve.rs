@@ -92,10 +92,14 @@ async fn serve(
         }
         std::future::pending::<()>().await;
     };
-    let serving =
-        axum::serve(listener, http::router(AppState(app))).with_graceful_shutdown(async move {
+    let serving = http::serve::serve(
+        listener,
+        http::router(AppState(app)),
+        &config.limits,
+        async move {
             let _ = stop.wait_for(|s| *s).await;
-        });
+        },
+    );
     let outcome = tokio::select! {
         result = serving => result.context("HTTP server"),
         () = pre_render => Ok(()),

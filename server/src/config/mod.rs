@@ -30,6 +30,24 @@ pub struct Config {
     pub tiles: TilesConfig,
     /// Which other origins' pages may read the API.
     pub cors: CorsConfig,
+    /// Limits at the edge: connections, request concurrency, timeouts.
+    pub limits: LimitsConfig,
+}
+
+/// Limits at the edge, so a flood or a slow client cannot hold the server.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitsConfig {
+    /// Open connections at most; more wait in the kernel's backlog.
+    pub max_connections: usize,
+    /// Requests handled at once; beyond it, `503` with `Retry-After`.
+    pub max_concurrent_requests: usize,
+    /// Longest a client may take to send its request headers.
+    pub header_read_timeout_ms: u64,
+    /// Longest a request may take until its response starts (body upload included): `408`.
+    pub request_timeout_ms: u64,
+    /// On shutdown, how long requests in flight may run on.
+    pub shutdown_grace_ms: u64,
 }
 
 /// Cross-origin reads (CORS).
@@ -108,6 +126,13 @@ impl Default for Config {
             cors: CorsConfig {
                 allow_origins: vec!["*".into()],
             },
+            limits: LimitsConfig {
+                max_connections: 4096,
+                max_concurrent_requests: 1024,
+                header_read_timeout_ms: 10_000,
+                request_timeout_ms: 60_000,
+                shutdown_grace_ms: 10_000,
+            },
         }
     }
 }
@@ -177,6 +202,12 @@ impl Config {
     }
 
     fn validate(&self) -> Result<(), ConfigError> {
+        if self.limits.max_connections == 0 || self.limits.max_concurrent_requests == 0 {
+            return Err(ConfigError(
+                "limits.max_connections and limits.max_concurrent_requests must be at least 1"
+                    .into(),
+            ));
+        }
         if self.db.pool_size == 0 || self.db.stats_pool_size == 0 {
             return Err(ConfigError(
                 "db.pool_size and db.stats_pool_size must be at least 1".into(),

@@ -12,6 +12,8 @@ mod landing;
 pub(crate) mod ogc;
 mod openapi;
 mod openapi_ogc;
+mod overload;
+pub mod serve;
 mod stats;
 mod styles;
 mod tiles;
@@ -75,6 +77,14 @@ pub fn router(state: AppState) -> Router {
         .route("/api/openapi.json", get(openapi::document))
         .fallback(not_found)
         .layer(axum::middleware::from_fn(json_errors::json_errors))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            std::time::Duration::from_millis(state.config.limits.request_timeout_ms),
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            overload::limit,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             cors::cors,
