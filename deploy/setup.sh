@@ -63,7 +63,9 @@ install_rust() {
 # What only the tests need: Chromium for the browser tests and Node.js to drive them with
 # playwright-core (installed from the npm registry into tests/browser/node_modules); GDAL's
 # command-line tools (ogrinfo, ogr2ogr) for the OGC API client tests; and, for python3,
-# OWSLib and openapi-spec-validator (from PyPI) for the OWSLib and OpenAPI tests.
+# OWSLib and openapi-spec-validator (from PyPI) for the OWSLib and OpenAPI tests, and pyogrio,
+# whose bundled GDAL (newer than Debian 12's 3.6, which lacks the OGCAPI vector-tile code) reads
+# Rummet's OGC API tiles.
 install_test_tools() {
   local pkgs=()
   command -v chromium >/dev/null 2>&1 || pkgs+=(chromium)
@@ -80,11 +82,11 @@ install_test_tools() {
   if [ ! -d tests/browser/node_modules/playwright-core ]; then
     npm ci --prefix tests/browser --no-audit --no-fund
   fi
-  if ! python3 -c 'import owslib, openapi_spec_validator' >/dev/null 2>&1; then
-    echo "setup: installing OWSLib and openapi-spec-validator for python3"
+  if ! python3 -c 'import owslib, openapi_spec_validator, pyogrio' >/dev/null 2>&1; then
+    echo "setup: installing OWSLib, openapi-spec-validator and pyogrio for python3"
     # Debian 12's own Python is externally managed (PEP 668) and refuses a plain install.
-    python3 -m pip install --quiet OWSLib openapi-spec-validator ||
-      python3 -m pip install --quiet --break-system-packages OWSLib openapi-spec-validator
+    python3 -m pip install --quiet OWSLib openapi-spec-validator pyogrio ||
+      python3 -m pip install --quiet --break-system-packages OWSLib openapi-spec-validator pyogrio
   fi
 }
 

@@ -91,3 +91,17 @@ async fn a_request_past_the_concurrency_limit_is_told_to_retry_at_once() {
     drop(held);
     assert_eq!(app.get("/collections").await.status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn a_request_that_outlives_the_request_timeout_gets_a_json_408() {
+    let mut config = rummet::config::Config::default();
+    config.limits.request_timeout_ms = 200;
+    config.db.stats_pool_size = 1;
+    config.db.pool_wait_ms = 2000;
+    let app = TestApp::with_config(config).await;
+    let held = app.state.stats.pool().get().await.expect("connection");
+    let reply = app.get("/api/stats/kommun?by=lan").await;
+    assert_eq!(reply.status, StatusCode::REQUEST_TIMEOUT);
+    assert_eq!(reply.json()["error"], "invalid_request");
+    drop(held);
+}

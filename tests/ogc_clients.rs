@@ -593,3 +593,118 @@ async fn a_maplibre_page_on_another_origin_draws_rummets_style_without_cors_erro
         assert_eq!(request["acao"], "*", "{request}");
     }
 }
+
+/// GDAL's OGCAPI driver on a collection's vector tiles: the installed `ogrinfo`, and — as GDAL
+/// 3.6 has no vector tiles in that driver (below) — the newer GDAL pyogrio's wheel bundles.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gdals_ogcapi_driver_reads_a_collections_vector_tiles() {
+    const PYOGRIO: &str = "python3 with pyogrio, whose wheel bundles a GDAL newer than 3.6: \
+                           python3 -m pip install pyogrio";
+    // argv: dataset, tile matrix set, layer, bbox (minx,miny,maxx,maxy in the set's CRS,
+    // easting first; also the driver's MINX..MAXY). Prints the layers, CRS, fields and kommuner.
+    const READ_ZOOM_LAYER: &str = r#"
+import json, sys
+import pyogrio
+from pyogrio.raw import read
+url, tms, layer, bbox = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4].split(",")
+options = dict(zip(["MINX", "MINY", "MAXX", "MAXY"], bbox), TILEMATRIXSET=tms)
+meta, _, _, values = read(url, layer=layer, bbox=tuple(map(float, bbox)), **options)
+fields = [str(f) for f in meta["fields"]]
+column = lambda name: sorted({str(v) for v in values[fields.index(name)]}) if name in fields else []
+print(json.dumps({"layers": [str(l[0]) for l in pyogrio.list_layers(url)], "crs": meta["crs"],
+                  "fields": fields, "kommun": column("kommun"), "kommun_kod": column("kommun_kod")}))
+"#;
+    let app = TestApp::new().await;
+    let levels = app.get("/tileMatrixSets/WebMercatorQuad").await.json()["tileMatrices"]
+        .as_array()
+        .map_or(0, Vec::len);
+    let served = serve(&app).await;
+    let base = &served.base;
+    let kommun = format!("OGCAPI:{base}/collections/kommun");
+
+    // The installed GDAL follows tilesets-vector, the tileset's self link and its tiling-scheme
+    // link, and parses the 2D-TMS document (before its 1.0 member names were added, GDAL 3.6
+    // took the document for a file name: "Destination buffer too small", "Invalid tiling
+    // matrix set name"). GDAL 3.6.0 to 3.7.0 were built without the driver's vector-tile code
+    // (CMake left OGR_ENABLE_DRIVER_GML undefined for it; OSGeo/gdal#7993, in 3.7.1), so they
+    // then fail without a message; a later one lists a layer per zoom level.
+    let version = run("ogrinfo", &["--version"], &[], GDAL).await;
+    let version = String::from_utf8_lossy(&version.stdout).into_owned();
+    for set in ["WebMercatorQuad", "SWEREF99TM"] {
+        let option = format!("TILEMATRIXSET={set}");
+        let out = tokio::process::Command::new("ogrinfo")
+            .args(["-ro", "-so", &kommun, "-oo", &option])
+            .env("CPL_DEBUG", "ON")
+            .env("NO_PROXY", "127.0.0.1,localhost")
+            .env("no_proxy", "127.0.0.1,localhost")
+            .kill_on_drop(true)
+            .output()
+            .await
+            .unwrap_or_else(|e| panic!("cannot run `ogrinfo` ({e}); this test needs {GDAL}"));
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("ERROR"), "{set}: {version}{stderr}");
+        assert!(
+            fetched(&out.stderr).contains(&format!("{base}/tileMatrixSets/{set}")),
+            "{stderr}"
+        );
+        if out.status.success() {
+            assert!(stdout.contains("1: Zoom level 0"), "{stdout}");
+        } else {
+            let old = version.starts_with("GDAL 3.6.") || version.starts_with("GDAL 3.7.0,");
+            assert!(old, "{set}: {version}{stdout}{stderr}");
+        }
+    }
+
+    // A newer GDAL reads the tiles. Its layers span the collection's CRS84 extent read as if in
+    // the set's CRS, so MINX..MAXY (the driver's bounds "in SRS of TileMatrixSet") are given.
+    // Central Stockholm: WebMercatorQuad level 12 (9 783.94 m tiles) has it in column
+    // (2 010 430 + 20 037 508) / 9 783.94 = 2 253, row (20 037 508 - 8 253 148) / 9 783.94 =
+    // 1 204; SWEREF99TM level 7 (8 192 m tiles) in column (673 500 + 1 200 000) / 8 192 = 228,
+    // row (8 500 000 - 6 580 500) / 8 192 = 234 (GDAL takes EPSG:3006's northing-first
+    // topLeftCorner and georeferences easting first).
+    let want_layers: Vec<String> = (0..levels).map(|z| format!("Zoom level {z}")).collect();
+    for (set, level, bbox, crs, tile) in [
+        (
+            "WebMercatorQuad",
+            12,
+            "2010430,8250966,2012656,8253148",
+            "EPSG:3857",
+            "1204/2253",
+        ),
+        (
+            "SWEREF99TM",
+            7,
+            "673500,6579500,674500,6580500",
+            "EPSG:3006",
+            "234/228",
+        ),
+    ] {
+        let layer = format!("Zoom level {level}");
+        let args = ["-c", READ_ZOOM_LAYER, &kommun, set, &layer, bbox];
+        let out = run("python3", &args, &[("CPL_DEBUG", "ON")], PYOGRIO).await;
+        let read: Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)));
+        assert_eq!(
+            read["layers"],
+            json!(want_layers),
+            "the default set's: {read}"
+        );
+        assert_eq!(read["crs"], crs, "{read}");
+        for field in ["kommun_kod", "kommun", "area_m2"] {
+            let fields = read["fields"].as_array();
+            assert!(fields.is_some_and(|f| f.contains(&json!(field))), "{read}");
+        }
+        assert_eq!(read["kommun"], json!(["Stockholm"]), "{set}: {read}");
+        assert_eq!(read["kommun_kod"], json!(["0180"]), "{set}: {read}");
+        assert_eq!(
+            fetched(&out.stderr)
+                .into_iter()
+                .find(|u| u.contains(&format!("/tiles/{set}/"))),
+            Some(format!(
+                "{base}/collections/kommun/tiles/{set}/{level}/{tile}"
+            )),
+            "the first tile GDAL asked for"
+        );
+    }
+}

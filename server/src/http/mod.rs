@@ -76,7 +76,6 @@ pub fn router(state: AppState) -> Router {
         .route("/api/stats/{dataset}/border", get(stats::at_border))
         .route("/api/openapi.json", get(openapi::document))
         .fallback(not_found)
-        .layer(axum::middleware::from_fn(json_errors::json_errors))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
             std::time::Duration::from_millis(state.config.limits.request_timeout_ms),
@@ -85,6 +84,8 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             overload::limit,
         ))
+        // Outside the timeout and the limit, so their answers are JSON errors too.
+        .layer(axum::middleware::from_fn(json_errors::json_errors))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             cors::cors,

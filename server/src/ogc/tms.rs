@@ -1,5 +1,15 @@
 //! OGC API – Tiles documents: the tile matrix sets as OGC 2D-TMS 2.0 JSON, and the vector
 //! tilesets of a collection or of all collections, with their tile URL templates.
+//!
+//! The tile matrix set documents also carry the 2D-TMS 1.0 names of the members GDAL 3.6 and
+//! 3.7 read (`identifier`, `supportedCRS`, `boundingBox`, and per matrix `identifier` and
+//! `topLeftCorner`). Their `gdal::TileMatrixSet::parse` (`gcore/tilematrixset.cpp`) takes the
+//! downloaded text as a JSON document only when it holds `"identifier"` and `"boundingBox"`
+//! (and `"tileMatrices"`), else as a file name — a path longer than GDAL's 2 048-byte buffer,
+//! hence "Destination buffer too small" and "Invalid tiling matrix set name" — and then reads
+//! the 1.0 names only: without `supportedCRS` it fails, without a matrix `identifier` the
+//! `{tileMatrix}` of the tile URL is empty. GDAL 3.8 and later read the 2.0 members when `crs`
+//! and `tileMatrices` are there, so the added ones change nothing for them.
 
 use std::sync::Arc;
 
@@ -39,6 +49,27 @@ fn uri(base: &str, tms: TileMatrixSet) -> String {
     )
 }
 
+/// The corners a set's level 0 covers, lower left then upper right, in the axis order of its
+/// CRS (SWEREF 99 TM: northing, easting).
+fn bounding_box(tms: TileMatrixSet) -> [[f64; 2]; 2] {
+    // Every level covers the same square: level 0's tiles times their side in metres.
+    #[expect(
+        clippy::cast_precision_loss,
+        reason = "level 0 has 1 or 4 tiles a side"
+    )]
+    let side = tms.cell_size(0) * f64::from(TILE_PIXELS) * tms.matrix_size(0) as f64;
+    match tms {
+        TileMatrixSet::WebMercatorQuad => {
+            let half = side / 2.0;
+            [[-half, -half], [half, half]]
+        }
+        TileMatrixSet::Sweref99Tm => {
+            let (e, n) = SWEREF_ORIGIN;
+            [[n - side, e], [n, e + side]]
+        }
+    }
+}
+
 /// `/tileMatrixSets/{id}`: the full definition.
 #[must_use]
 pub fn definition(base: &str, tms: TileMatrixSet) -> Value {
@@ -55,10 +86,12 @@ pub fn definition(base: &str, tms: TileMatrixSet) -> Value {
             let cell = tms.cell_size(level);
             json!({
                 "id": level.to_string(),
+                "identifier": level.to_string(),
                 "scaleDenominator": cell / PIXEL_SIZE_M,
                 "cellSize": cell,
                 "cornerOfOrigin": "topLeft",
                 "pointOfOrigin": origin,
+                "topLeftCorner": origin,
                 "tileWidth": TILE_PIXELS,
                 "tileHeight": TILE_PIXELS,
                 "matrixWidth": tms.matrix_size(level),
@@ -66,11 +99,23 @@ pub fn definition(base: &str, tms: TileMatrixSet) -> Value {
             })
         })
         .collect();
+    let crs = Crs::Epsg(tms.srid()).uri();
+    let bbox = bounding_box(tms);
     let mut doc = json!({
         "id": tms.id(),
+        "identifier": tms.id(),
         "title": title(tms),
-        "crs": Crs::Epsg(tms.srid()).uri(),
+        "crs": crs,
+        "supportedCRS": crs,
         "orderedAxes": axes,
+        "boundingBox": {
+            "crs": crs,
+            "orderedAxes": axes,
+            "lowerLeft": bbox[0],
+            "upperRight": bbox[1],
+            "lowerCorner": bbox[0],
+            "upperCorner": bbox[1],
+        },
         "tileMatrices": matrices,
         "links": [{"rel": "self", "href": format!("{base}/tileMatrixSets/{}", tms.id()), "type": "application/json"}],
     });
