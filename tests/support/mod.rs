@@ -53,7 +53,9 @@ impl TestApp {
         Self::with_config(Config::default()).await
     }
 
-    pub async fn with_config(config: Config) -> Self {
+    pub async fn with_config(mut config: Config) -> Self {
+        // The tests ask as `rummet.test`, as a server behind that name would be asked.
+        config.allowed_hosts.push("rummet.test".into());
         let db = TestDb::new().await;
         let state = Self::state_over(config, &db).await;
         Self { state, db }
@@ -74,7 +76,9 @@ impl TestApp {
 
     /// A second server over the same database: its own pool, registry view and L1.
     pub async fn another_server(&self) -> AppState {
-        Self::state_over(Config::default(), &self.db).await
+        let mut config = Config::default();
+        config.allowed_hosts.push("rummet.test".into());
+        Self::state_over(config, &self.db).await
     }
 }
 

@@ -14,8 +14,14 @@ use serde::{Deserialize, Serialize};
 pub struct Config {
     /// Address the HTTP server listens on.
     pub listen: SocketAddr,
-    /// Base URL clients reach the server at (behind a proxy); `None` uses the request's host.
+    /// Base URL clients reach the server at (behind a proxy); `None` uses the request's host
+    /// when it is one of `allowed_hosts`, the listen address or loopback.
     pub public_url: Option<String>,
+    /// Host names (optionally with `:port`) the request's `Host` may name for the URLs Rummet
+    /// writes into TileJSON, styles and OGC links when `public_url` is not set. Any other
+    /// `Host` gets URLs of the listen address, so a forged header cannot plant another
+    /// site's address in a cached document.
+    pub allowed_hosts: Vec<String>,
     /// Where the managed PostgreSQL cluster and other state live.
     pub data_dir: PathBuf,
     /// An external PostgreSQL; when set, no cluster is managed.
@@ -106,6 +112,7 @@ impl Default for Config {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 3000)),
             public_url: None,
+            allowed_hosts: Vec::new(),
             data_dir: default_data_dir(),
             database_url: None,
             demo: true,
