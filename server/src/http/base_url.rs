@@ -80,8 +80,10 @@ mod tests {
 
     #[test]
     fn a_forged_host_gets_the_listen_address_and_an_allowed_one_is_kept() {
-        let mut config = Config::default();
-        config.allowed_hosts = vec!["kartor.region.se".into()];
+        let mut config = Config {
+            allowed_hosts: vec!["kartor.region.se".into()],
+            ..Config::default()
+        };
         assert_eq!(
             base_url(&config, &with_host("evil.example")),
             "http://127.0.0.1:3000"
