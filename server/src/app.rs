@@ -58,6 +58,7 @@ impl App {
         let stats_db = crate::config::DbConfig {
             pool_size: config.db.stats_pool_size,
             statement_timeout_ms: config.db.stats_statement_timeout_ms,
+            parallel_workers: config.db.stats_parallel_workers,
             ..config.db.clone()
         };
         let stats_pool = crate::db::pool::build(pg_config.clone(), &stats_db).unwrap_or_else(|e| {

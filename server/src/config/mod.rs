@@ -77,6 +77,12 @@ pub struct DbConfig {
     pub connect_timeout_ms: u64,
     /// Longest a single query may run before PostgreSQL cancels it.
     pub statement_timeout_ms: u64,
+    /// PostgreSQL's `max_parallel_workers_per_gather` for the request pool: 0, because a page
+    /// of features or a tile is small and starting workers cost 25–35 ms a query (measured in
+    /// benches/README.md) for nothing.
+    pub parallel_workers: u32,
+    /// The same for the statistics pool, whose national aggregates do scan in parallel.
+    pub stats_parallel_workers: u32,
     /// Connections statistics questions may hold, apart from `pool_size`: a burst of
     /// expensive questions (national drawn areas) waits for these and never takes the
     /// connections tiles and features need.
@@ -122,6 +128,8 @@ impl Default for Config {
                 connect_timeout_ms: 5_000,
                 statement_timeout_ms: 15_000,
                 work_mem_mb: 64,
+                parallel_workers: 0,
+                stats_parallel_workers: 2,
                 stats_pool_size: 4,
                 stats_statement_timeout_ms: 10_000,
             },

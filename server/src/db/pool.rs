@@ -31,8 +31,8 @@ pub fn build(mut pg: tokio_postgres::Config, cfg: &DbConfig) -> Result<Pool, Clu
     // JIT off: compiling a tile or statistics query costs more (50-200 ms) than it saves on
     // queries that run for milliseconds.
     pg.options(format!(
-        "-c statement_timeout={} -c work_mem={}MB -c jit=off",
-        cfg.statement_timeout_ms, cfg.work_mem_mb
+        "-c statement_timeout={} -c work_mem={}MB -c jit=off -c max_parallel_workers_per_gather={}",
+        cfg.statement_timeout_ms, cfg.work_mem_mb, cfg.parallel_workers
     ));
     pg.connect_timeout(Duration::from_millis(cfg.connect_timeout_ms));
     let manager = Manager::from_config(

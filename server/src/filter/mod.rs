@@ -189,7 +189,7 @@ impl Filter {
     /// The filter with whole numbers compared to integer fields bound as `int8`: a `bigint`
     /// column compared to a `float8` is cast row by row, and its index cannot be used.
     #[must_use]
-    fn narrowed(self, dataset: &Dataset) -> Self {
+    pub fn narrowed(self, dataset: &Dataset) -> Self {
         let integer = |field: &str| {
             dataset
                 .fields

@@ -56,6 +56,20 @@ impl Encoding {
     }
 }
 
+/// Brotli's window for `len` bytes of input: the smallest power of two holding it, within
+/// brotli's 16–22 bits.
+fn window_bits(len: usize) -> i32 {
+    let bits = usize::BITS - len.max(1).leading_zeros();
+    i32::try_from(bits.clamp(16, 22)).unwrap_or(22)
+}
+
+/// The bytes without the spare capacity of the buffer they were written into, which the
+/// cache would otherwise keep (and not weigh).
+fn exact(mut v: Vec<u8>) -> Bytes {
+    v.shrink_to_fit();
+    Bytes::from(v)
+}
+
 /// One tile in every encoding.
 #[derive(Debug, Clone)]
 pub struct Tile {
@@ -88,9 +102,13 @@ impl Tile {
             .and_then(|()| gz.finish())
             .unwrap_or_default();
         let mut brotli = Vec::with_capacity(data.len() / 2);
+        // A window no larger than the tile: brotli's ring buffer and hash tables are sized
+        // by it, and a 4 MiB window for a 10 KB tile is megabytes allocated and freed per
+        // render, which fragments the heap under the long-lived cache entries.
         let params = brotli::enc::BrotliEncoderParams {
             quality: 5,
-            lgwin: 22,
+            lgwin: window_bits(data.len()),
+            size_hint: data.len(),
             ..Default::default()
         };
         let brotli = brotli::BrotliCompress(&mut &data[..], &mut brotli, &params)
@@ -98,8 +116,8 @@ impl Tile {
             .unwrap_or_default();
         Self {
             identity: data,
-            gzip: gzip.into(),
-            brotli: brotli.into(),
+            gzip: exact(gzip),
+            brotli: exact(brotli),
             hash,
         }
     }
