@@ -224,3 +224,110 @@ fn loading_an_unknown_dataset_fails_with_one_line_and_a_nonzero_exit() {
     assert_eq!(err.trim().lines().count(), 1, "{err}");
     assert!(err.contains("unknown dataset \"vagar\""), "{err}");
 }
+
+/// The status line of `GET url`, or `None` when nothing answers.
+async fn status_of(url: &str) -> Option<String> {
+    let url = url.strip_prefix("http://")?;
+    let (host, path) = url.split_once('/').map_or((url, "/"), |(h, p)| (h, p));
+    let mut stream = tokio::net::TcpStream::connect(host).await.ok()?;
+    let request = format!("GET /{path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
+    tokio::io::AsyncWriteExt::write_all(&mut stream, request.as_bytes())
+        .await
+        .ok()?;
+    let mut response = Vec::new();
+    tokio::io::AsyncReadExt::read_to_end(&mut stream, &mut response)
+        .await
+        .ok()?;
+    String::from_utf8_lossy(&response)
+        .lines()
+        .next()
+        .map(str::to_owned)
+}
+
+#[tokio::test]
+async fn serve_restarts_a_killed_postgres_on_its_port_and_stops_a_cluster_it_did_not_start() {
+    let dir = tempfile::Builder::new()
+        .prefix("rummet-cli-")
+        .tempdir_in("/tmp")
+        .expect("tmp");
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let data_dir = dir.path().join("data");
+    // Started by hand first, as after a crash of an earlier server.
+    let started = Command::new(BIN)
+        .args(["db", "start", "--data-dir"])
+        .arg(&data_dir)
+        .env_remove("DATABASE_URL")
+        .output()
+        .expect("db start");
+    assert!(
+        started.status.success(),
+        "{}",
+        String::from_utf8_lossy(&started.stderr)
+    );
+    let mut server = Command::new(BIN)
+        .args([
+            "serve",
+            "--no-demo",
+            "--listen",
+            "127.0.0.1:0",
+            "--data-dir",
+        ])
+        .arg(&data_dir)
+        .env_remove("DATABASE_URL")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("spawn rummet");
+    let mut line = String::new();
+    BufReader::new(server.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("read stdout");
+    let url = line
+        .trim()
+        .strip_prefix("rummet listening on ")
+        .expect("listening line")
+        .to_owned();
+    let server = Server { child: server, url };
+    let port = std::fs::read_to_string(data_dir.join("port")).expect("port file");
+    let pid: i32 = std::fs::read_to_string(data_dir.join("postgres/data/postmaster.pid"))
+        .expect("pid file")
+        .lines()
+        .next()
+        .and_then(|p| p.trim().parse().ok())
+        .expect("pid");
+    kill(Pid::from_raw(pid), Signal::SIGKILL).expect("kill -9 the postmaster");
+    let deadline = Instant::now() + Duration::from_secs(45);
+    loop {
+        let status = status_of(&format!("{}/ready", server.url)).await;
+        // A new postmaster, not the killed one still being reaped, and answering.
+        let now: Option<i32> =
+            std::fs::read_to_string(data_dir.join("postgres/data/postmaster.pid"))
+                .ok()
+                .and_then(|t| t.lines().next().and_then(|p| p.trim().parse().ok()));
+        if status.as_deref().is_some_and(|s| s.contains(" 200"))
+            && now.is_some_and(|p| p != pid)
+            && postmaster_running(&data_dir)
+        {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "PostgreSQL was not back within 45 s: {status:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(
+        std::fs::read_to_string(data_dir.join("port")).expect("port file"),
+        port,
+        "the restarted cluster keeps its port, so saved connections keep working"
+    );
+    assert_eq!(
+        get_json(&format!("{}/catalog", server.url)).await["datasets"],
+        serde_json::json!([])
+    );
+    stop(server);
+    assert!(
+        !postmaster_running(&data_dir),
+        "the server stops the cluster it runs on, whoever started it"
+    );
+}

@@ -2,11 +2,14 @@
 //! cluster, started when needed and stopped again by [`Database::close`] if this command
 //! started it.
 
+use std::time::Duration;
+
 use anyhow::Context;
 use deadpool_postgres::Pool;
 
 use crate::config::Config;
-use crate::db::{self, CLUSTER_DB, ManagedCluster, pool};
+
+use crate::db::{self, CLUSTER_DB, ManagedCluster, Status, pool};
 
 /// An open, migrated database.
 pub struct Database {
@@ -19,6 +22,42 @@ pub struct Database {
 }
 
 impl Database {
+    /// As [`Database::open`], and owning the managed cluster whoever started it: `close`
+    /// stops it. For `rummet serve`, which also restarts it when it dies
+    /// ([`Database::supervise`]), so a server restarted after a crash still stops its cluster
+    /// on shutdown.
+    pub async fn open_owned(config: &Config) -> anyhow::Result<Self> {
+        let mut this = Self::open(config).await?;
+        this.started = this.cluster.is_some();
+        Ok(this)
+    }
+
+    /// Watches the managed cluster (if any) and starts it again when its postmaster is gone,
+    /// backing off from 1 s to a minute while starts fail; the pool reconnects by itself.
+    #[must_use]
+    pub fn supervise(&self) -> Option<tokio::task::JoinHandle<()>> {
+        let cluster = self.cluster.clone()?;
+        Some(tokio::spawn(async move {
+            let mut backoff = Duration::from_secs(1);
+            loop {
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                if matches!(cluster.status(), Status::Running { .. }) {
+                    backoff = Duration::from_secs(1);
+                    continue;
+                }
+                tracing::warn!("the managed PostgreSQL cluster is not running; starting it again");
+                match cluster.start().await {
+                    Ok(_) => tracing::info!("restarted the managed PostgreSQL cluster"),
+                    Err(e) => {
+                        tracing::error!(?backoff, "restarting the managed PostgreSQL cluster: {e}");
+                        tokio::time::sleep(backoff).await;
+                        backoff = (backoff * 2).min(Duration::from_mins(1));
+                    }
+                }
+            }
+        }))
+    }
+
     /// Connects (starting the managed cluster if needed) and applies migrations.
     pub async fn open(config: &Config) -> anyhow::Result<Self> {
         let (pg_config, cluster, started) = if let Some(url) = &config.database_url {

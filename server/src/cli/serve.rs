@@ -46,7 +46,7 @@ pub(super) async fn run(config: Config) -> anyhow::Result<()> {
     });
     // Opening is bounded (pg_ctl waits at most 60 s) and is let finish, so a cluster it
     // started is known and stopped below.
-    let db = Database::open(&config).await?;
+    let db = Database::open_owned(&config).await?;
     let result = if *stop.borrow() {
         Ok(())
     } else {
@@ -82,6 +82,7 @@ async fn serve(
         .with_context(|| format!("cannot listen on {}", config.listen))?;
     let app = Arc::new(App::new(config.clone(), db.pg_config.clone(), db.pool.clone()).await);
     let listen_task = notify::spawn(app.clone());
+    let supervisor = db.supervise();
     let addr = listener.local_addr()?;
     println!("rummet listening on http://{addr}");
     // Pre-rendering runs beside the server in this task (its futures are not `Send` for
@@ -105,6 +106,9 @@ async fn serve(
         () = pre_render => Ok(()),
     };
     listen_task.abort();
+    if let Some(s) = supervisor {
+        s.abort();
+    }
     outcome
 }
 

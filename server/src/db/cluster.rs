@@ -50,6 +50,11 @@ pub enum Status {
     },
 }
 
+/// How many times `pg_ctl start` is tried.
+const START_TRIES: u32 = 4;
+/// How many times (every 250 ms) a start waits for the previous port to come free.
+const PORT_WAIT_TRIES: u32 = 20;
+
 impl ManagedCluster {
     /// Describes the cluster under `data_dir`; finds PostgreSQL and PostGIS but starts nothing.
     ///
@@ -165,10 +170,14 @@ impl ManagedCluster {
             fs::remove_file(&pid_file).map_err(|e| dir_err(&pid_file, &e))?;
         }
         let mut last_error = None;
-        // A port free when probed can be taken before PostgreSQL binds it; one retry with a
-        // fresh port covers that race.
-        for attempt in 0..2 {
-            let port = self.choose_port(attempt > 0);
+        // Just after a crash PostgreSQL may refuse for a moment (the dead postmaster not yet
+        // reaped still "owns" its socket lock file), so the same port is tried again first;
+        // only the last try takes a fresh port, for one that something else took.
+        for attempt in 0..START_TRIES {
+            if attempt > 0 {
+                std::thread::sleep(std::time::Duration::from_millis(500));
+            }
+            let port = self.choose_port(attempt + 1 == START_TRIES);
             self.write_settings(port)?;
             let out = self.run_as_owner(
                 Command::new(self.install.bin("pg_ctl"))
@@ -374,10 +383,25 @@ impl ManagedCluster {
     /// The port used last time if it is still free, so QGIS connections keep working;
     /// otherwise (or when `fresh`) any free loopback port.
     fn choose_port(&self, fresh: bool) -> u16 {
+        let free = |p: u16| TcpListener::bind((Ipv4Addr::LOCALHOST, p)).is_ok();
         let previous = fs::read_to_string(self.port_file())
             .ok()
             .and_then(|p| p.trim().parse::<u16>().ok())
-            .filter(|p| !fresh && TcpListener::bind((Ipv4Addr::LOCALHOST, *p)).is_ok());
+            .filter(|_| !fresh)
+            .filter(|p| {
+                // After a crash the old backends hold the listening socket until they notice
+                // the postmaster is gone, a moment later: wait for them rather than move the
+                // cluster to a new port and break every saved QGIS and psql connection.
+                (0..PORT_WAIT_TRIES).any(|i| {
+                    if i > 0 {
+                        std::thread::sleep(std::time::Duration::from_millis(250));
+                    }
+                    free(*p)
+                })
+            });
+        if previous.is_none() && !fresh && self.port_file().exists() {
+            tracing::warn!("the cluster's previous port stayed taken; moving to a new one");
+        }
         previous.unwrap_or_else(|| {
             TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
                 .and_then(|l| l.local_addr())
