@@ -18,8 +18,14 @@ struct Server {
 }
 
 fn serve(data_dir: &Path) -> Server {
+    serve_with(data_dir, &[])
+}
+
+fn serve_with(data_dir: &Path, flags: &[&str]) -> Server {
     let mut child = Command::new(BIN)
-        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg("serve")
+        .args(flags)
+        .args(["--listen", "127.0.0.1:0", "--data-dir"])
         .arg(data_dir)
         .env_remove("DATABASE_URL")
         .env("RUST_LOG", "warn")
@@ -264,30 +270,7 @@ async fn serve_restarts_a_killed_postgres_on_its_port_and_stops_a_cluster_it_did
         "{}",
         String::from_utf8_lossy(&started.stderr)
     );
-    let mut server = Command::new(BIN)
-        .args([
-            "serve",
-            "--no-demo",
-            "--listen",
-            "127.0.0.1:0",
-            "--data-dir",
-        ])
-        .arg(&data_dir)
-        .env_remove("DATABASE_URL")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("spawn rummet");
-    let mut line = String::new();
-    BufReader::new(server.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("read stdout");
-    let url = line
-        .trim()
-        .strip_prefix("rummet listening on ")
-        .expect("listening line")
-        .to_owned();
-    let server = Server { child: server, url };
+    let server = serve_with(&data_dir, &["--no-demo"]);
     let port = std::fs::read_to_string(data_dir.join("port")).expect("port file");
     let pid: i32 = std::fs::read_to_string(data_dir.join("postgres/data/postmaster.pid"))
         .expect("pid file")

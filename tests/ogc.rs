@@ -30,9 +30,9 @@ fn squares() -> Vec<(Value, Value)> {
         .collect()
 }
 
-async fn app_with_squares() -> TestApp {
-    let app = TestApp::new().await;
-    let rutor = entry(
+/// The catalog entry the squares load as.
+fn rutor() -> rummet_loaders::catalog::CatalogEntry {
+    entry(
         "rutor",
         "thematic",
         "polygon",
@@ -42,7 +42,12 @@ async fn app_with_squares() -> TestApp {
             ("klass", "integer"),
             ("skyddad", "boolean"),
         ],
-    );
+    )
+}
+
+async fn app_with_squares() -> TestApp {
+    let app = TestApp::new().await;
+    let rutor = rutor();
     load(&app, &rutor, squares()).await;
     app
 }
@@ -389,17 +394,7 @@ async fn a_reload_between_two_pages_is_a_conflict_not_a_mix() {
     let first = app.get("/collections/rutor/items?limit=10").await.json();
     let next = hrefs(&first, "next")[0].replace("http://rummet.test", "");
     assert!(next.contains("version="), "{next}");
-    let rutor = entry(
-        "rutor",
-        "thematic",
-        "polygon",
-        &[
-            ("namn", "text"),
-            ("area_ha", "double"),
-            ("klass", "integer"),
-            ("skyddad", "boolean"),
-        ],
-    );
+    let rutor = rutor();
     load(&app, &rutor, squares()).await;
     let reply = app.get(&next).await;
     assert_eq!(reply.status, StatusCode::CONFLICT);

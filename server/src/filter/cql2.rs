@@ -350,24 +350,19 @@ fn literal(field: &str, kind: FieldKind, operand: Operand) -> Result<(Param, boo
 #[cfg(test)]
 pub(super) mod tests {
     use super::*;
-    use crate::db::registry::FieldInfo;
 
     /// The dataset the CQL2 tests filter: a field of every kind, one with a Swedish name.
     pub(in crate::filter) fn dataset() -> Dataset {
-        let field = |name: &str, kind: &str| FieldInfo {
-            name: name.into(),
-            kind: kind.into(),
-            description: String::new(),
-        };
-        let mut d = crate::stats::testing::dataset("naturreservat");
-        d.fields = vec![
-            field("skyddstyp", "text"),
-            field("län", "text"),
-            field("area_ha", "double precision"),
-            field("klass", "bigint"),
-            field("aktiv", "boolean"),
-        ];
-        d
+        crate::stats::testing::dataset_with(
+            "naturreservat",
+            &[
+                ("skyddstyp", "text"),
+                ("län", "text"),
+                ("area_ha", "double precision"),
+                ("klass", "bigint"),
+                ("aktiv", "boolean"),
+            ],
+        )
     }
 
     /// The error of a text filter, checked to be the error of its JSON form too.

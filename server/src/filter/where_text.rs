@@ -282,23 +282,18 @@ pub(super) fn parse(input: &str, dataset: &Dataset) -> Result<Filter, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::db::registry::FieldInfo;
     use crate::filter::Filter;
 
     fn dataset() -> Dataset {
-        let field = |name: &str, kind: &str| FieldInfo {
-            name: name.into(),
-            kind: kind.into(),
-            description: String::new(),
-        };
-        let mut d = crate::stats::testing::dataset("naturreservat");
-        d.fields = vec![
-            field("skyddstyp", "text"),
-            field("area_ha", "double precision"),
-            field("klass", "bigint"),
-            field("aktiv", "boolean"),
-        ];
-        d
+        crate::stats::testing::dataset_with(
+            "naturreservat",
+            &[
+                ("skyddstyp", "text"),
+                ("area_ha", "double precision"),
+                ("klass", "bigint"),
+                ("aktiv", "boolean"),
+            ],
+        )
     }
 
     fn sql(input: &str) -> Result<(String, Vec<Param>), String> {

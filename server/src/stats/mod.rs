@@ -515,6 +515,21 @@ async fn zone_geometries(
 #[cfg(test)]
 pub(crate) mod testing {
     use crate::datasets::Dataset;
+    use crate::db::registry::FieldInfo;
+
+    /// A registry entry for unit tests with `fields` as (name, registry type).
+    pub fn dataset_with(id: &str, fields: &[(&str, &str)]) -> Dataset {
+        let mut d = dataset(id);
+        d.fields = fields
+            .iter()
+            .map(|(name, kind)| FieldInfo {
+                name: (*name).into(),
+                kind: (*kind).into(),
+                description: String::new(),
+            })
+            .collect();
+        d
+    }
 
     /// A registry entry for unit tests.
     pub fn dataset(id: &str) -> Dataset {

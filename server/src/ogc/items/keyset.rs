@@ -224,12 +224,7 @@ mod tests {
 
     #[test]
     fn a_sorted_key_expands_to_ties_broken_by_fid() {
-        let mut ds = crate::stats::testing::dataset("naturreservat");
-        ds.fields = vec![crate::db::registry::FieldInfo {
-            name: "namn".into(),
-            kind: "text".into(),
-            description: String::new(),
-        }];
+        let ds = crate::stats::testing::dataset_with("naturreservat", &[("namn", "text")]);
         let keys = [SortKey {
             field: "namn".into(),
             descending: false,

@@ -366,12 +366,7 @@ mod tests {
 
     #[test]
     fn a_whole_number_queryable_on_an_integer_field_binds_as_int8() {
-        let mut ds = crate::stats::testing::dataset("vagar");
-        ds.fields = vec![crate::db::registry::FieldInfo {
-            name: "klass".into(),
-            kind: "bigint".into(),
-            description: String::new(),
-        }];
+        let ds = crate::stats::testing::dataset_with("vagar", &[("klass", "bigint")]);
         let req = ItemsRequest::parse(&[("klass".into(), "3".into())], &ds, "").expect("parses");
         let mut params = Vec::new();
         let sql = req.filter.expect("filter").to_sql(&mut params);
