@@ -3,6 +3,8 @@
 //! in one crate means a loader can never write a table the server would name differently.
 
 mod dataset_id;
+#[cfg(test)]
+mod proptests;
 mod sql;
 mod tile;
 pub mod tms;

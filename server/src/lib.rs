@@ -15,5 +15,7 @@ pub mod filter;
 pub mod http;
 pub mod notify;
 pub mod ogc;
+#[cfg(test)]
+mod proptests;
 pub mod stats;
 pub mod tiles;

@@ -23,6 +23,12 @@ pub use error::StatsError;
 pub use request::{Format, MEASURES, Measure};
 pub use zones::{MAX_AREA_KM2, MAX_VERTICES, MAX_WITHIN_M};
 
+/// The zone parsers, for the property tests.
+#[cfg(test)]
+pub(crate) mod zones_for_tests {
+    pub use super::zones::{parse_drawn, parse_within};
+}
+
 use crate::datasets::{Dataset, Datasets};
 use crate::db::QueryError;
 use crate::db::registry::FieldInfo;
