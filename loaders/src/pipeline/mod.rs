@@ -255,12 +255,28 @@ async fn swap_in(
 /// load itself succeeded.
 async fn drop_replaced(client: &Client, tables: impl Iterator<Item = String>) {
     for table in tables {
+        // A DROP waiting for its lock queues every new reader of the table behind it: wait a
+        // moment at a time, and between tries let them through.
         let drop = format!(
-            "DROP TABLE IF EXISTS {}.{}",
+            "SET lock_timeout = '{DROP_LOCK_WAIT_MS}ms'; DROP TABLE IF EXISTS {}.{}",
             escape_identifier(DATA_SCHEMA),
             escape_identifier(&table)
         );
-        if let Err(e) = client.batch_execute(&drop).await {
+        let mut last = None;
+        for _ in 0..DROP_TRIES {
+            match client.batch_execute(&drop).await {
+                Ok(()) => {
+                    last = None;
+                    break;
+                }
+                Err(e) => {
+                    last = Some(e);
+                    tokio::time::sleep(std::time::Duration::from_millis(DROP_LOCK_WAIT_MS)).await;
+                }
+            }
+        }
+        let _ = client.batch_execute("RESET lock_timeout").await;
+        if let Some(e) = last {
             tracing::warn!(
                 table,
                 "could not drop a replaced table (dropped at the next start): {e}"
@@ -268,6 +284,11 @@ async fn drop_replaced(client: &Client, tables: impl Iterator<Item = String>) {
         }
     }
 }
+
+/// How long one try to drop a replaced table waits for its lock, in milliseconds.
+const DROP_LOCK_WAIT_MS: u64 = 200;
+/// Tries to drop a replaced table before leaving it to the next start.
+const DROP_TRIES: u32 = 25;
 
 /// Rejects inputs that cannot be right as a whole: empty, the wrong geometry family, or
 /// coordinates outside Sweden (a mislabelled CRS).
