@@ -80,6 +80,18 @@ async fn get_json(url: &str) -> serde_json::Value {
     serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body}"))
 }
 
+/// A data directory of its own under /tmp (the cluster's `postgres` user must reach it),
+/// removed when the returned guard drops.
+fn fresh_data_dir() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::Builder::new()
+        .prefix("rummet-cli-")
+        .tempdir_in("/tmp")
+        .expect("tmp");
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let data_dir = dir.path().join("data");
+    (dir, data_dir)
+}
+
 fn postmaster_running(data_dir: &Path) -> bool {
     let pid_file = data_dir.join("postgres/data/postmaster.pid");
     let Ok(text) = std::fs::read_to_string(pid_file) else {
@@ -93,12 +105,7 @@ fn postmaster_running(data_dir: &Path) -> bool {
 
 #[tokio::test]
 async fn serve_starts_its_own_postgis_loads_the_demo_stops_cleanly_and_reuses_the_data() {
-    let dir = tempfile::Builder::new()
-        .prefix("rummet-cli-")
-        .tempdir_in("/tmp")
-        .expect("tmp");
-    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).expect("chmod");
-    let data_dir = dir.path().join("data");
+    let (_dir, data_dir) = fresh_data_dir();
 
     let server = serve(&data_dir);
     assert_eq!(
@@ -252,12 +259,7 @@ async fn status_of(url: &str) -> Option<String> {
 
 #[tokio::test]
 async fn serve_restarts_a_killed_postgres_on_its_port_and_stops_a_cluster_it_did_not_start() {
-    let dir = tempfile::Builder::new()
-        .prefix("rummet-cli-")
-        .tempdir_in("/tmp")
-        .expect("tmp");
-    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).expect("chmod");
-    let data_dir = dir.path().join("data");
+    let (_dir, data_dir) = fresh_data_dir();
     // Started by hand first, as after a crash of an earlier server.
     let started = Command::new(BIN)
         .args(["db", "start", "--data-dir"])

@@ -25,6 +25,9 @@ pub const SWEREF_ORIGIN: (f64, f64) = (-1_200_000.0, 8_500_000.0);
 pub const SWEREF_RESOLUTION_0: f64 = 4096.0;
 /// SWEREF 99 TM set: the deepest level (0.5 m per pixel).
 pub const SWEREF_MAX_LEVEL: u8 = 13;
+/// SWEREF 99 TM set: Web Mercator zooms a level is behind (4 096 m/px at level 0 is near
+/// zoom 4 at 62° N with 512-px tiles), for generalisation and thinning.
+pub const SWEREF_ZOOM_OFFSET: u8 = 4;
 /// Pixels along a tile's side in both sets' definitions.
 pub const TILE_PIXELS: u32 = 256;
 
@@ -91,7 +94,7 @@ impl TileMatrixSet {
     pub fn equivalent_zoom(self, level: u8) -> u8 {
         match self {
             Self::WebMercatorQuad => level,
-            Self::Sweref99Tm => (level + 4).min(MAX_ZOOM),
+            Self::Sweref99Tm => (level + SWEREF_ZOOM_OFFSET).min(MAX_ZOOM),
         }
     }
 

@@ -33,18 +33,25 @@ pub async fn tile(
         return Err(TileError::Format(ext.chars().take(16).collect()).into());
     }
     let coord = TileCoord::parse(&z, &x, y).map_err(TileError::from)?;
-    let tile = Box::pin(
-        app.tiles
-            .composite(&ids, TileMatrixSet::WebMercatorQuad, coord),
-    )
-    .await?;
-    // A single dataset may set its own; a composite uses the server's default.
-    let own = match ids.as_slice() {
+    serve_tile(&app, &ids, TileMatrixSet::WebMercatorQuad, coord, &headers).await
+}
+
+/// The tile `coord` of `ids` in `tms` as a response, with its `Cache-Control`: a single
+/// dataset may set its own, a composite uses the server's default.
+async fn serve_tile(
+    app: &AppState,
+    ids: &[DatasetId],
+    tms: TileMatrixSet,
+    coord: TileCoord,
+    headers: &HeaderMap,
+) -> Result<Response, ApiError> {
+    let tile = Box::pin(app.tiles.composite(ids, tms, coord)).await?;
+    let own = match ids {
         [one] => app.datasets.get(one).and_then(|d| d.cache_control.clone()),
         _ => None,
     };
     let cache_control = own.as_deref().unwrap_or(&app.config.tiles.cache_control);
-    Ok(tile_response(&tile, &headers, cache_control))
+    Ok(tile_response(&tile, headers, cache_control))
 }
 
 /// A tile of `ids` in `tms` addressed as OGC does (level, row, column), with the same
@@ -66,13 +73,7 @@ pub(super) async fn ogc_tile(
         return Ok(StatusCode::NO_CONTENT.into_response());
     }
     let ids = &ids[..ids.len().min(MAX_LAYERS)];
-    let tile = Box::pin(app.tiles.composite(ids, tms, coord)).await?;
-    let own = match ids {
-        [one] => app.datasets.get(one).and_then(|d| d.cache_control.clone()),
-        _ => None,
-    };
-    let cache_control = own.as_deref().unwrap_or(&app.config.tiles.cache_control);
-    Ok(tile_response(&tile, headers, cache_control))
+    serve_tile(app, ids, tms, coord, headers).await
 }
 
 /// Most datasets one composite tile may combine.

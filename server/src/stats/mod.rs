@@ -96,13 +96,8 @@ impl StatsService {
         dataset: &str,
         params: BTreeMap<String, String>,
     ) -> Result<Rendered, StatsError> {
-        match self.by_division_once(dataset, params.clone()).await {
-            Err(StatsError::Query(QueryError::StaleTable(_))) => {
-                self.refresh_registry().await?;
-                self.by_division_once(dataset, params).await
-            }
-            other => other,
-        }
+        self.once_more_if_stale(|| self.by_division_once(dataset, params.clone()))
+            .await
     }
 
     async fn by_division_once(
@@ -190,13 +185,8 @@ impl StatsService {
         params: BTreeMap<String, String>,
         body: &[u8],
     ) -> Result<Rendered, StatsError> {
-        match self.in_area_once(dataset, params.clone(), body).await {
-            Err(StatsError::Query(QueryError::StaleTable(_))) => {
-                self.refresh_registry().await?;
-                self.in_area_once(dataset, params, body).await
-            }
-            other => other,
-        }
+        self.once_more_if_stale(|| self.in_area_once(dataset, params.clone(), body))
+            .await
     }
 
     async fn in_area_once(
@@ -229,21 +219,25 @@ impl StatsService {
         dataset: &str,
         params: BTreeMap<String, String>,
     ) -> Result<Rendered, StatsError> {
-        match self.at_border_once(dataset, params.clone()).await {
+        self.once_more_if_stale(|| self.at_border_once(dataset, params.clone()))
+            .await
+    }
+
+    /// Asks `question`, and once more if it raced a reload: it read the registry before the
+    /// swap and reached a table the load dropped after it. The registry then names the new
+    /// versions; it is read again (the `NOTIFY` may not have arrived yet) so the retry asks
+    /// those.
+    async fn once_more_if_stale<F>(&self, question: impl Fn() -> F) -> Result<Rendered, StatsError>
+    where
+        F: Future<Output = Result<Rendered, StatsError>>,
+    {
+        match question().await {
             Err(StatsError::Query(QueryError::StaleTable(_))) => {
-                self.refresh_registry().await?;
-                self.at_border_once(dataset, params).await
+                self.datasets.reload_all(&self.pool).await?;
+                question().await
             }
             other => other,
         }
-    }
-
-    /// A question raced a reload: it read the registry before the swap and reached a table
-    /// the load dropped after it. The registry now names the new versions; read it again (the
-    /// `NOTIFY` may not have arrived yet) so the retry asks those.
-    async fn refresh_registry(&self) -> Result<(), StatsError> {
-        self.datasets.reload_all(&self.pool).await?;
-        Ok(())
     }
 
     async fn at_border_once(

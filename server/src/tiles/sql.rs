@@ -3,8 +3,8 @@
 
 use std::fmt::Write as _;
 
-use rummet_core::tms::{SWEREF_ORIGIN, SWEREF_RESOLUTION_0, TILE_PIXELS};
-use rummet_core::{DATA_SCHEMA, TileMatrixSet, band_column, escape_identifier};
+use rummet_core::tms::{SWEREF_ORIGIN, SWEREF_RESOLUTION_0, SWEREF_ZOOM_OFFSET, TILE_PIXELS};
+use rummet_core::{DATA_SCHEMA, MAX_ZOOM, TileMatrixSet, band_column, escape_identifier};
 
 use crate::datasets::Dataset;
 
@@ -64,9 +64,9 @@ fn sweref_query(ds: &Dataset) -> String {
     let (west, north) = SWEREF_ORIGIN;
     let size0 = SWEREF_RESOLUTION_0 * f64::from(TILE_PIXELS);
     let margin = f64::from(BUFFER) / f64::from(EXTENT);
-    // The Web Mercator zoom a level draws like (TileMatrixSet::equivalent_zoom).
-    let zoom = "least($1 + 4, 22)";
-    let band = band_geometry(ds, zoom);
+    // The Web Mercator zoom a level draws like, as TileMatrixSet::equivalent_zoom says.
+    let zoom = format!("least($1 + {SWEREF_ZOOM_OFFSET}, {MAX_ZOOM})");
+    let band = band_geometry(ds, &zoom);
     // Where the level draws the full geometry, the stored SWEREF 99 TM one is used as is.
     let geometry = format!(
         "CASE WHEN {zoom} > {top} THEN geom_3006 ELSE ST_Transform({band}, 3006) END",

@@ -23,11 +23,6 @@ const PUT: &str = "INSERT INTO rummet.tiles (dataset, version, z, x, y, gzip, br
 const HAS: &str = "SELECT EXISTS (SELECT 1 FROM rummet.tiles \
     WHERE dataset = $1 AND version = $2 AND z = $3 AND x = $4 AND y = $5 AND tms = $6)";
 
-/// The stored id of a tile matrix set (`tms` column).
-fn tms_key(tms: TileMatrixSet) -> &'static str {
-    tms.id()
-}
-
 /// The key columns of `coord`, as bound parameters (`z` is a smallint).
 fn key(coord: TileCoord) -> (i16, i32, i32) {
     let (_, x, y) = coord.as_i32();
@@ -50,7 +45,7 @@ pub async fn get(
     let Some(row) = client
         .query_opt(
             &stmt,
-            &[&ds.id.as_str(), &ds.version, &z, &x, &y, &tms_key(tms)],
+            &[&ds.id.as_str(), &ds.version, &z, &x, &y, &tms.id()],
         )
         .await?
     else {
@@ -81,7 +76,7 @@ pub async fn has(
     Ok(client
         .query_one(
             &stmt,
-            &[&ds.id.as_str(), &ds.version, &z, &x, &y, &tms_key(tms)],
+            &[&ds.id.as_str(), &ds.version, &z, &x, &y, &tms.id()],
         )
         .await?
         .get(0))
@@ -113,7 +108,7 @@ pub async fn put(
                 &y,
                 &gzip.as_ref(),
                 &br.as_ref(),
-                &tms_key(tms),
+                &tms.id(),
             ],
         )
         .await?;

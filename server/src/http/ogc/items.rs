@@ -1,7 +1,5 @@
 //! `/collections/{id}/items` (a page, streamed) and `/collections/{id}/items/{fid}`.
 
-use std::fmt::Write as _;
-
 use axum::body::Body;
 use axum::extract::{OriginalUri, Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, header};
@@ -148,7 +146,7 @@ pub async fn one(
                 let feature: Value = serde_json::from_str(&geojson).map_err(|e| {
                     OgcError::Query(QueryError::Failed(format!("feature {number} of {id}: {e}")))
                 })?;
-                items_html(&dataset.title, &feature).into_bytes()
+                items::feature_html(&dataset.title, &feature).into_bytes()
             } else {
                 geojson.into_bytes()
             }
@@ -160,20 +158,4 @@ pub async fn one(
         content_crs(&req),
     );
     Ok(response)
-}
-
-fn items_html(title: &str, feature: &Value) -> String {
-    use crate::ogc::items::html_escape as e;
-    let mut out = format!(
-        "<!doctype html><html lang=\"sv\"><head><meta charset=\"utf-8\"><title>{}</title></head><body><h1>{} {}</h1><table>",
-        e(title),
-        e(title),
-        feature["id"]
-    );
-    for (k, v) in feature["properties"].as_object().into_iter().flatten() {
-        let text = v.as_str().map_or_else(|| v.to_string(), str::to_owned);
-        let _ = write!(out, "<tr><th>{}</th><td>{}</td></tr>", e(k), e(&text));
-    }
-    out.push_str("</table></body></html>");
-    out
 }

@@ -79,3 +79,25 @@ pub(super) fn tail(returned: u32, links: &[Value]) -> String {
     out.push_str("</p></body></html>");
     out
 }
+
+/// One feature as an HTML page: its properties as a table.
+#[must_use]
+pub fn feature(title: &str, feature: &Value) -> String {
+    let mut out = format!(
+        "<!doctype html><html lang=\"sv\"><head><meta charset=\"utf-8\"><title>{}</title></head><body><h1>{} {}</h1><table>",
+        escape(title),
+        escape(title),
+        feature["id"]
+    );
+    for (k, v) in feature["properties"].as_object().into_iter().flatten() {
+        let text = v.as_str().map_or_else(|| v.to_string(), str::to_owned);
+        let _ = write!(
+            out,
+            "<tr><th>{}</th><td>{}</td></tr>",
+            escape(k),
+            escape(&text)
+        );
+    }
+    out.push_str("</table></body></html>");
+    out
+}

@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use deadpool_postgres::Pool;
 
-pub use html::escape as html_escape;
+pub use html::{escape as html_escape, feature as feature_html};
 pub use keyset::{Cursor, Side};
 pub use page::{Page, PageContext, csv_header, csv_row};
 pub use request::{
