@@ -12,7 +12,7 @@ use crate::support::{TestDb, fixtures};
 
 const BIN: &str = env!("CARGO_BIN_EXE_rummet");
 
-fn rummet(db: &TestDb, args: &[&str]) -> std::process::Output {
+pub(crate) fn rummet(db: &TestDb, args: &[&str]) -> std::process::Output {
     Command::new(BIN)
         .args(args)
         .arg("--database-url")
@@ -32,7 +32,7 @@ fn load_file(db: &TestDb, id: &str, path: &std::path::Path) {
     );
 }
 
-async fn version(db: &TestDb, id: &str) -> Option<i64> {
+pub(crate) async fn version(db: &TestDb, id: &str) -> Option<i64> {
     db.client()
         .await
         .query_opt("SELECT version FROM rummet.datasets WHERE id = $1", &[&id])

@@ -4,6 +4,7 @@
 
 mod support;
 
+mod agency_files;
 mod browser;
 mod catalog;
 mod cli;

@@ -35,12 +35,14 @@ pub enum LoadError {
         message: String,
     },
     /// A field the catalog requires is not in the file.
-    #[error("{input}: required field {field:?} is missing (the file has: {available})")]
+    #[error("{input}: required field {field:?}{} is missing (the file has: {available})", crate::read::nor(.aliases))]
     MissingField {
         /// The input's name.
         input: String,
         /// The missing field.
         field: String,
+        /// The other names it was looked for under.
+        aliases: Vec<String>,
         /// The fields the file does have, comma separated.
         available: String,
     },
@@ -75,8 +77,10 @@ pub enum LoadError {
         message: String,
     },
     /// A database step failed; the transaction was rolled back.
-    #[error("database error while {step}: {source}")]
+    #[error("{}database error while {step}: {source}", .input.as_deref().map(|i| format!("{i}: ")).unwrap_or_default())]
     Database {
+        /// The input being loaded, once the pipeline has named it.
+        input: Option<String>,
         /// What the pipeline was doing.
         step: &'static str,
         /// The database error.
@@ -99,6 +103,28 @@ impl LoadError {
 
     /// Wraps a database error with the pipeline step it happened in.
     pub(crate) fn db(step: &'static str) -> impl FnOnce(tokio_postgres::Error) -> Self {
-        move |source| Self::Database { step, source }
+        move |source| Self::Database {
+            input: None,
+            step,
+            source,
+        }
+    }
+
+    /// Names `input` in a database error that does not name it yet, so every load error
+    /// says which file it was about.
+    #[must_use]
+    pub(crate) fn in_input(self, name: &str) -> Self {
+        match self {
+            Self::Database {
+                input: None,
+                step,
+                source,
+            } => Self::Database {
+                input: Some(name.to_owned()),
+                step,
+                source,
+            },
+            other => other,
+        }
     }
 }

@@ -6,8 +6,13 @@
 
 pub mod catalog;
 pub mod demo;
+pub mod discover;
 mod error;
+pub mod glob;
 pub mod pipeline;
 pub mod read;
+
+#[cfg(test)]
+mod proptests;
 
 pub use error::{LoadError, Result};

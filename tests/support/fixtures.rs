@@ -116,11 +116,12 @@ fn zip_files(target: &Path, files: &[PathBuf]) {
 }
 
 fn geopackage(entry: &CatalogEntry, dir: &Path) -> PathBuf {
+    // A layer pattern (`lämningar_*_point`) is written as the national file names it.
     let layer = entry
         .source
         .layer
-        .clone()
-        .unwrap_or_else(|| entry.id.to_string());
+        .as_deref()
+        .map_or_else(|| entry.id.to_string(), |l| l.replace('*', "sverige"));
     let zipped = Path::new(&entry.source.file)
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("zip"));
@@ -210,7 +211,7 @@ fn geopackage(entry: &CatalogEntry, dir: &Path) -> PathBuf {
 }
 
 /// The GeoPackage metadata tables, with the SRS the fixture uses.
-fn gpkg_metadata(db: &rusqlite::Connection, srid: i32) {
+pub fn gpkg_metadata(db: &rusqlite::Connection, srid: i32) {
     db.execute_batch(
         "CREATE TABLE IF NOT EXISTS gpkg_spatial_ref_sys (srs_name TEXT NOT NULL, srs_id INTEGER PRIMARY KEY, organization TEXT NOT NULL,
            organization_coordsys_id INTEGER NOT NULL, definition TEXT NOT NULL, description TEXT);
@@ -230,6 +231,16 @@ fn gpkg_metadata(db: &rusqlite::Connection, srid: i32) {
 /// A zipped Shapefile with `.prj`, and a `.cpg` naming `encoding` (none when empty). A
 /// dataset published as several files in one zip gets its features dealt out over them.
 pub fn shapefile(entry: &CatalogEntry, dir: &Path, cpg: &str) -> PathBuf {
+    shapefile_with(entry, dir, cpg, false)
+}
+
+/// A zipped Shapefile of Z shapes (`PointZ`, `PolylineZ`, `PolygonZ`: elevation 42 m), as
+/// surveyed data is published.
+pub fn shapefile_z(entry: &CatalogEntry, dir: &Path) -> PathBuf {
+    shapefile_with(entry, dir, "UTF-8", true)
+}
+
+fn shapefile_with(entry: &CatalogEntry, dir: &Path, cpg: &str, z: bool) -> PathBuf {
     let stems: Vec<String> = if entry.source.members.is_empty() {
         vec![
             entry
@@ -244,7 +255,7 @@ pub fn shapefile(entry: &CatalogEntry, dir: &Path, cpg: &str) -> PathBuf {
     let mut files = Vec::new();
     for (k, stem) in stems.iter().enumerate() {
         let features: Vec<usize> = (0..FEATURES).filter(|i| i % stems.len() == k).collect();
-        files.extend(shapefile_parts(entry, dir, stem, cpg, &features));
+        files.extend(shapefile_parts(entry, dir, stem, (cpg, z), &features));
     }
     let target = dir.join(&entry.source.file);
     zip_files(&target, &files);
@@ -256,7 +267,7 @@ fn shapefile_parts(
     entry: &CatalogEntry,
     dir: &Path,
     stem: &str,
-    cpg: &str,
+    (cpg, z): (&str, bool),
     features: &[usize],
 ) -> Vec<PathBuf> {
     use shapefile::dbase::{FieldName, FieldValue, Record, TableWriterBuilder};
@@ -290,6 +301,24 @@ fn shapefile_parts(
                 FieldType::Boolean => FieldValue::Logical(Some(true)),
             };
             record.insert(f.source.clone(), value);
+        }
+        if z {
+            let pts: Vec<shapefile::PointZ> = coords(entry, i)
+                .into_iter()
+                .map(|(x, y)| shapefile::PointZ::new(x, y, 42.0, shapefile::NO_DATA))
+                .collect();
+            match entry.geometry {
+                GeometryKind::Point => writer.write_shape_and_record(&pts[0], &record),
+                GeometryKind::Line => {
+                    writer.write_shape_and_record(&shapefile::PolylineZ::new(pts), &record)
+                }
+                GeometryKind::Polygon => writer.write_shape_and_record(
+                    &shapefile::PolygonZ::new(shapefile::PolygonRing::Outer(pts)),
+                    &record,
+                ),
+            }
+            .expect("shape");
+            continue;
         }
         let pts: Vec<shapefile::Point> = coords(entry, i)
             .into_iter()

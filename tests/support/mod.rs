@@ -3,6 +3,7 @@
 mod cluster;
 pub mod fixtures;
 pub mod geojson;
+pub mod gpkg;
 mod mvt;
 
 use std::sync::Arc;

@@ -111,11 +111,21 @@ pub struct Source {
     pub format: SourceFormat,
     /// CRS of the coordinates as published, `EPSG:<code>`.
     pub crs: String,
-    /// The file name `rummet load --all --dir` looks for.
+    /// The file name the agency publishes it under (a national download's name).
     pub file: String,
-    /// The layer inside a multi-layer file (GeoPackage), if any.
+    /// Other names the agency's files carry, as patterns with `*` (per-län and per-kommun
+    /// extracts, dated exports): `rummet load --all --dir` recognises a file by `file` or any
+    /// of these, ignoring case, before it looks inside files that match nothing.
+    #[serde(default)]
+    pub files: Vec<String>,
+    /// The layer inside a multi-layer file (GeoPackage), if any: a name, or a pattern with `*`
+    /// matching the layer of every published extract (`lämningar_*_point`). When no layer
+    /// matches, the one layer of the catalog's geometry family is taken.
     #[serde(default)]
     pub layer: Option<String>,
+    /// Set by `rummet load --layer`: `layer` is the one to read, with no fallback.
+    #[serde(skip)]
+    pub layer_given: bool,
     /// The file inside a zip holding several of the format (stem, without extension).
     #[serde(default)]
     pub member: Option<String>,
@@ -200,11 +210,42 @@ pub struct Field {
     /// The column type.
     #[serde(rename = "type")]
     pub kind: FieldType,
+    /// Other names the agency has published the field under (another export's spelling,
+    /// a per-län extract's, a DBF's ten-character truncation), tried after `source`.
+    #[serde(default)]
+    pub aliases: Vec<String>,
     /// Whether a load fails when the file lacks this field.
     #[serde(default)]
     pub required: bool,
     /// What the field means, shown in TileJSON and the catalog.
     pub description: String,
+    /// The agency's code list, code → meaning, for a field published either as the code or
+    /// as its meaning. An integer column stores the code (a meaning is looked up, ignoring
+    /// case); a text column stores the meaning (a code is looked up).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub codes: std::collections::BTreeMap<String, String>,
+}
+
+impl Field {
+    /// The names this field may carry in a file, in the order they are tried.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.source.as_str()).chain(self.aliases.iter().map(String::as_str))
+    }
+
+    /// Where this field is among a file's field names: any of its [`Field::names`] exactly,
+    /// then ignoring case (DBF and some exports upper-case names).
+    #[must_use]
+    pub fn position_in<S: AsRef<str>>(&self, available: &[S]) -> Option<usize> {
+        self.names()
+            .find_map(|n| available.iter().position(|a| a.as_ref() == n))
+            .or_else(|| {
+                self.names().find_map(|n| {
+                    available
+                        .iter()
+                        .position(|a| a.as_ref().to_lowercase() == n.to_lowercase())
+                })
+            })
+    }
 }
 
 /// Column types a field can map to.
@@ -244,6 +285,28 @@ impl FieldType {
     }
 }
 
+/// A code list must fit its column: integer codes for an integer column, and none for a
+/// number or a boolean.
+fn check_codes(file: &str, f: &Field) -> Result<(), String> {
+    if f.codes.is_empty() {
+        return Ok(());
+    }
+    match f.kind {
+        FieldType::Text => Ok(()),
+        FieldType::Integer => match f.codes.keys().find(|k| k.parse::<i64>().is_err()) {
+            Some(k) => Err(format!(
+                "{file}: field {:?} is an integer but its code {k:?} is not",
+                f.column
+            )),
+            None => Ok(()),
+        },
+        FieldType::Double | FieldType::Boolean => Err(format!(
+            "{file}: field {:?}: only text and integer fields take a code list",
+            f.column
+        )),
+    }
+}
+
 impl CatalogEntry {
     /// Parses and checks one catalog file.
     ///
@@ -269,6 +332,9 @@ impl CatalogEntry {
             {
                 return Err(format!("{file}: column {:?} is reserved", f.column));
             }
+        }
+        for f in &entry.fields {
+            check_codes(file, f)?;
         }
         if let Some(d) = &entry.division {
             for col in [&d.code, &d.name] {
@@ -301,6 +367,15 @@ impl CatalogEntry {
             ));
         }
         Ok(entry)
+    }
+
+    /// Whether `file_name` is one of this dataset's published file names (`file` or a
+    /// `files` pattern), ignoring case and Unicode normalisation.
+    #[must_use]
+    pub fn matches_file_name(&self, file_name: &str) -> bool {
+        std::iter::once(&self.source.file)
+            .chain(&self.source.files)
+            .any(|p| crate::glob::matches(p, file_name))
     }
 
     /// The measure column the geometry family gets at load time, if any.

@@ -114,6 +114,7 @@ pub(super) async fn build_version(
     entry: &CatalogEntry,
     table: &str,
     srid: i32,
+    part: Option<&super::parts::Slot>,
 ) -> Result<u64> {
     let qualified = format!(
         "{}.{}",
@@ -178,7 +179,7 @@ pub(super) async fn build_version(
                 ST_Transform(g, {SOURCE_SRID}) AS g3006 FROM ( \
            SELECT fid, {cols}, ST_Multi(ST_CollectionExtract( \
              CASE WHEN bad THEN ST_MakeValid(g0) ELSE g0 END, $2)) AS g \
-           FROM (SELECT s.fid, {scols}, ST_GeomFromWKB(s.wkb, $1) AS g0, i.fid IS NOT NULL AS bad \
+           FROM (SELECT s.fid, {scols}, ST_Force2D(ST_GeomFromWKB(s.wkb, $1)) AS g0, i.fid IS NOT NULL AS bad \
                  FROM pg_temp.rummet_staging s LEFT JOIN pg_temp.rummet_invalid i ON i.fid = s.fid \
                  WHERE s.wkb IS NOT NULL) r) v \
          WHERE g IS NOT NULL AND NOT ST_IsEmpty(g)) w"
@@ -209,7 +210,23 @@ pub(super) async fn build_version(
         thinned,
     )
     .await?;
-    tracing::debug!(table, "rows inserted");
+    let all = format!("fid, {cols}, geom, geom_3006, minzoom{measure_col}{band_cols}");
+    finish_version(tx, &qualified, &all, part).await?;
+    Ok(rows)
+}
+
+/// Carries the serving version's other parts into the new version table `qualified` (with
+/// its columns `all`) when the load is of one `part`, then indexes it.
+async fn finish_version(
+    tx: &Transaction<'_>,
+    qualified: &str,
+    all: &str,
+    part: Option<&super::parts::Slot>,
+) -> Result<()> {
+    if let Some(slot) = part {
+        let carried = super::parts::carry_other_parts(tx, qualified, all, slot).await?;
+        tracing::debug!(qualified, carried, "other parts carried");
+    }
     let index = format!(
         "ALTER TABLE {qualified} ADD PRIMARY KEY (fid); \
          CREATE INDEX ON {qualified} USING gist (geom); \
@@ -218,7 +235,7 @@ pub(super) async fn build_version(
     tx.batch_execute(&index)
         .await
         .map_err(LoadError::db("indexing the version table"))?;
-    Ok(rows)
+    Ok(())
 }
 
 /// Writes the version table `qualified` once from `pg_temp.rummet_built`, with the thinned
@@ -278,7 +295,31 @@ pub(super) struct Registration<'a> {
     pub rows_loaded: u64,
     pub rows_repaired: u64,
     pub rows_filtered: u64,
+    pub rows_flattened: u64,
+    pub dropped_dimensions: Option<&'static str>,
+    pub warnings: &'a [String],
     pub bounds: [f64; 4],
+}
+
+/// The extent of the version table `table` in WGS 84 (west, south, east, north): the box of
+/// its Web Mercator geometry, whose corners map to longitude and latitude exactly, since
+/// Web Mercator's x depends on longitude alone and y on latitude alone.
+pub(super) async fn extent(tx: &Transaction<'_>, table: &str) -> Result<[f64; 4]> {
+    let sql = format!(
+        "SELECT ARRAY[ST_XMin(b), ST_YMin(b), ST_XMax(b), ST_YMax(b)] \
+         FROM (SELECT ST_Transform(ST_SetSRID(ST_Extent(geom)::geometry, {TILE_SRID}), 4326) AS b \
+               FROM {}.{}) e",
+        escape_identifier(DATA_SCHEMA),
+        escape_identifier(table)
+    );
+    let row = tx
+        .query_one(&sql, &[])
+        .await
+        .map_err(LoadError::db("measuring the extent"))?;
+    let corners: Option<Vec<f64>> = row.get(0);
+    Ok(corners
+        .and_then(|c| <[f64; 4]>::try_from(c).ok())
+        .unwrap_or([0.0; 4]))
 }
 
 /// Writes the registry row that makes `reg` the serving version; returns the table it replaces.
@@ -341,6 +382,9 @@ pub(super) async fn register(
                     .into_iter()
                     .map(i16::from)
                     .collect::<Vec<_>>(),
+                &reg.warnings,
+                &count(reg.rows_flattened),
+                &reg.dropped_dimensions,
             ],
         )
         .await

@@ -5,7 +5,7 @@ use std::error::Error;
 use bytes::BytesMut;
 use postgres_types::{IsNull, ToSql, Type, to_sql_checked};
 
-use crate::catalog::FieldType;
+use crate::catalog::{Field, FieldType};
 use crate::read::Value;
 
 /// One typed value of a staging row.
@@ -16,6 +16,70 @@ pub(super) enum Cell {
     Double(Option<f64>),
     Boolean(Option<bool>),
     Bytes(Option<Vec<u8>>),
+}
+
+/// How a value stood against its field's code list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Coded {
+    /// The field has no code list, or the value is a code or a meaning in it (or empty).
+    Known,
+    /// A text field's value is in neither column of the list: stored as published.
+    Unknown,
+}
+
+/// Puts a value of a field with a code list into the form its column stores: an integer
+/// column the code (a meaning is looked up, ignoring case), a text column the meaning (a code
+/// is looked up; a meaning is spelled as the catalog spells it).
+///
+/// # Errors
+/// For an integer column, text that is neither a code nor a meaning.
+pub(super) fn decode(value: Value, field: &Field) -> Result<(Value, Coded), String> {
+    if field.codes.is_empty() {
+        return Ok((value, Coded::Known));
+    }
+    let text = match &value {
+        Value::Text(s) => s.trim().to_owned(),
+        Value::Integer(i) => i.to_string(),
+        Value::Double(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => format!("{f:.0}"),
+        Value::Null | Value::Double(_) | Value::Boolean(_) => return Ok((value, Coded::Known)),
+    };
+    if text.is_empty() {
+        return Ok((value, Coded::Known));
+    }
+    let folded = text.to_lowercase();
+    let by_meaning = || {
+        field
+            .codes
+            .iter()
+            .find(|(_, meaning)| meaning.to_lowercase() == folded)
+    };
+    match field.kind {
+        FieldType::Integer => {
+            if text.parse::<i64>().is_ok() {
+                return Ok((value, Coded::Known));
+            }
+            match by_meaning() {
+                Some((code, _)) => Ok((Value::Text(code.clone()), Coded::Known)),
+                None => Err(format!(
+                    "{text:?} is neither a code nor a meaning in the catalog's list ({})",
+                    field
+                        .codes
+                        .iter()
+                        .map(|(c, m)| format!("{c} = {m}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )),
+            }
+        }
+        _ => match field
+            .codes
+            .get(&text)
+            .or_else(|| by_meaning().map(|(_, m)| m))
+        {
+            Some(meaning) => Ok((Value::Text(meaning.clone()), Coded::Known)),
+            None => Ok((value, Coded::Unknown)),
+        },
+    }
 }
 
 impl Cell {

@@ -6,6 +6,7 @@
 mod build;
 mod cell;
 mod overlay;
+mod parts;
 mod stage;
 mod thin;
 
@@ -16,6 +17,7 @@ use serde::Serialize;
 use tokio_postgres::{Client, Transaction};
 
 pub use overlay::OverlayReport;
+pub use parts::Part;
 
 use crate::catalog::CatalogEntry;
 use crate::read::{self, Input};
@@ -33,6 +35,8 @@ const SWEDEN_BOUNDS: [f64; 4] = [2.0, 52.0, 33.0, 72.0];
 pub struct LoadReport {
     /// The dataset.
     pub id: String,
+    /// The part loaded (`lan:25`), when the input was one part of the dataset.
+    pub part: Option<String>,
     /// The new version number.
     pub version: i64,
     /// The table that now serves it.
@@ -53,7 +57,14 @@ pub struct LoadReport {
     pub rows_filtered: u64,
     /// Features without a usable geometry, left out.
     pub rows_rejected: u64,
-    /// Extent in WGS 84: west, south, east, north.
+    /// Features whose geometry carried Z or M: stored in 2D.
+    pub rows_flattened: u64,
+    /// The ordinates dropped (`Z`, `M` or `ZM`), if any feature had them.
+    pub dropped_dimensions: Option<String>,
+    /// What a steward should know: optional fields the file lacks (their columns are empty),
+    /// values outside a code list. Also printed on stderr and kept in the registry.
+    pub warnings: Vec<String>,
+    /// Extent of the loaded features in WGS 84: west, south, east, north.
     pub bounds: [f64; 4],
     /// The statistics overlays the load recomputed: this dataset by every division and, for
     /// a division, every dataset by it.
@@ -71,6 +82,10 @@ pub struct LoadOptions<'a> {
     pub dry_run: bool,
     /// Called with the features read so far and, when the format tells, how many there are.
     pub progress: &'a (dyn Fn(u64, Option<u64>) + Sync),
+    /// Load the input as this part of the dataset, keeping its other parts.
+    pub part: Option<&'a Part>,
+    /// Let a part replace a dataset that serves a whole-dataset load.
+    pub replace_whole: bool,
 }
 
 impl Default for LoadOptions<'_> {
@@ -78,6 +93,8 @@ impl Default for LoadOptions<'_> {
         Self {
             dry_run: false,
             progress: &|_, _| {},
+            part: None,
+            replace_whole: false,
         }
     }
 }
@@ -93,6 +110,17 @@ pub async fn load(
     input: &Input,
     options: LoadOptions<'_>,
 ) -> Result<LoadReport> {
+    load_named(client, entry, input, options)
+        .await
+        .map_err(|e| e.in_input(&input.name()))
+}
+
+async fn load_named(
+    client: &mut Client,
+    entry: &CatalogEntry,
+    input: &Input,
+    options: LoadOptions<'_>,
+) -> Result<LoadReport> {
     let started = Instant::now();
     let name = input.name();
     let (reader, sha256, expected_srid) = open_checked(entry, input, &name).await?;
@@ -101,31 +129,56 @@ pub async fn load(
         .await
         .map_err(LoadError::db("starting the load transaction"))?;
     let version = begin(&tx, entry).await?;
+    let slot = parts::prepare(&tx, entry.id.as_str(), options.part, options.replace_whole).await?;
+    let fid_base = slot.as_ref().map_or(0, |s| s.base);
 
     let total = reader.feature_count();
     let progress = |n| (options.progress)(n, total);
     let step = Instant::now();
-    let rows_read = stage::copy_features(&tx, entry, reader, &name, &progress).await?;
+    let staged = stage::copy_features(&tx, entry, reader, (&name, fid_base), &progress).await?;
+    let rows_read = staged.rows;
     tracing::debug!(dataset = %entry.id, elapsed = ?step.elapsed(), rows_read, "staged");
     let rows_filtered = stage::apply_filter(&tx, entry).await?;
     let step = Instant::now();
     let checked = stage::validate(&tx, entry, expected_srid).await?;
     tracing::debug!(dataset = %entry.id, elapsed = ?step.elapsed(), "validated");
-    let bounds = check_whole(entry, &name, rows_read - rows_filtered, &checked)?;
+    check_whole(entry, &name, rows_read - rows_filtered, &checked)?;
 
     let table = version_table(&entry.id, version);
     let step = Instant::now();
-    let rows_loaded = build::build_version(&tx, entry, &table, expected_srid).await?;
+    let rows_loaded =
+        build::build_version(&tx, entry, &table, expected_srid, slot.as_ref()).await?;
     tracing::debug!(dataset = %entry.id, elapsed = ?step.elapsed(), rows_loaded, "built and indexed");
+    let bounds = build::extent(&tx, &table).await?;
+    // A part's own counts go to its row; the dataset's registry row counts every part.
+    let (total_read, total_loaded) = match &slot {
+        Some(slot) => {
+            parts::record(
+                &tx,
+                entry.id.as_str(),
+                slot,
+                version,
+                (&name, &sha256),
+                (rows_read, rows_loaded),
+                &staged.warnings,
+            )
+            .await?;
+            parts::totals(&tx, entry.id.as_str()).await?
+        }
+        None => (rows_read, rows_loaded),
+    };
     let registration = build::Registration {
         source: &name,
         sha256: &sha256,
         version,
         table: &table,
-        rows_read,
-        rows_loaded,
+        rows_read: total_read,
+        rows_loaded: total_loaded,
         rows_repaired: checked.invalid,
         rows_filtered,
+        rows_flattened: checked.flattened,
+        dropped_dimensions: checked.dropped,
+        warnings: &staged.warnings,
         bounds,
     };
     let replaced = swap_in(&tx, entry, &registration).await?;
@@ -150,6 +203,7 @@ pub async fn load(
 
     Ok(LoadReport {
         id: entry.id.to_string(),
+        part: options.part.map(ToString::to_string),
         version,
         table,
         source: name,
@@ -160,6 +214,9 @@ pub async fn load(
         repaired_features: checked.invalid_fids,
         rows_filtered,
         rows_rejected: rows_read.saturating_sub(rows_loaded + rows_filtered),
+        rows_flattened: checked.flattened,
+        dropped_dimensions: checked.dropped.map(str::to_owned),
+        warnings: staged.warnings,
         bounds,
         overlays,
         elapsed: started.elapsed(),
@@ -291,13 +348,14 @@ const DROP_LOCK_WAIT_MS: u64 = 200;
 const DROP_TRIES: u32 = 25;
 
 /// Rejects inputs that cannot be right as a whole: empty, the wrong geometry family, or
-/// coordinates outside Sweden (a mislabelled CRS).
+/// coordinates outside Sweden (a mislabelled CRS; the source box's corners transformed are
+/// close enough for that, not for the served bounds, which come from the built version).
 fn check_whole(
     entry: &CatalogEntry,
     input: &str,
     rows_read: u64,
     checked: &stage::Checked,
-) -> Result<[f64; 4]> {
+) -> Result<()> {
     let reject = |message: String| LoadError::Rejected {
         input: input.to_owned(),
         message,
@@ -331,5 +389,5 @@ fn check_whole(
             entry.source.crs, b[0], b[2], b[1], b[3], entry.source.crs
         )));
     }
-    Ok(b)
+    Ok(())
 }

@@ -9,9 +9,9 @@ use tokio::sync::mpsc;
 use tokio_postgres::Transaction;
 use tokio_postgres::binary_copy::BinaryCopyInWriter;
 
-use super::cell::{Cell, copy_type};
+use super::cell::{Cell, Coded, copy_type, decode};
 use crate::catalog::{CatalogEntry, GeometryKind};
-use crate::read::{Feature, FeatureReader};
+use crate::read::{Feature, FeatureReader, Value};
 use crate::{LoadError, Result};
 
 /// Features in flight between the reader thread and the COPY stream: the only buffer, so it
@@ -19,14 +19,28 @@ use crate::{LoadError, Result};
 const CHANNEL_DEPTH: usize = 1024;
 const PROGRESS_EVERY: u64 = 10_000;
 
-/// Streams every feature of `reader` into `pg_temp.rummet_staging` and returns how many.
+/// What staging read: how many features, and the warnings of the reader (optional fields the
+/// file lacks) and of the conversion (values outside a code list).
+pub(super) struct Staged {
+    pub rows: u64,
+    pub warnings: Vec<String>,
+}
+
+/// Values of one field outside its code list: how many, and the first few distinct ones.
+#[derive(Default)]
+struct Unknown {
+    count: u64,
+    examples: Vec<String>,
+}
+
+/// Streams every feature of `reader` into `pg_temp.rummet_staging`.
 pub(super) async fn copy_features(
     tx: &Transaction<'_>,
     entry: &CatalogEntry,
     reader: Box<dyn FeatureReader>,
-    input: &str,
+    (input, fid_base): (&str, i64),
     progress: &(dyn Fn(u64) + Sync),
-) -> Result<u64> {
+) -> Result<Staged> {
     let columns: Vec<String> = entry
         .fields
         .iter()
@@ -49,30 +63,46 @@ pub(super) async fn copy_features(
         .collect();
     let mut writer = pin!(BinaryCopyInWriter::new(sink, &types));
 
+    let notes = reader.notes();
     let (sender, mut features) = mpsc::channel::<Result<Feature>>(CHANNEL_DEPTH);
     // The reader is blocking I/O and decompression; it runs on its own thread and stops when
     // the receiver is dropped (an error below), so nothing outlives a failed load.
-    tokio::task::spawn_blocking(move || {
+    let reading = tokio::task::spawn_blocking(move || {
         reader.read_all(&mut |feature| sender.blocking_send(feature).is_ok());
     });
 
     let mut count = 0u64;
     let mut row: Vec<Cell> = Vec::with_capacity(types.len());
+    let mut unknown: Vec<Unknown> = entry.fields.iter().map(|_| Unknown::default()).collect();
     while let Some(feature) = features.recv().await {
         let feature = feature?;
         row.clear();
+        // A part's features get ids in the part's range (see `parts`).
         row.push(Cell::Integer(Some(
-            i64::try_from(feature.number).unwrap_or(i64::MAX),
+            fid_base + i64::try_from(feature.number).unwrap_or(i64::MAX - fid_base),
         )));
-        for (value, field) in feature.values.into_iter().zip(&entry.fields) {
-            row.push(
-                Cell::convert(value, field.kind).map_err(|message| LoadError::Value {
-                    input: input.to_owned(),
-                    feature: feature.number,
-                    field: field.source.clone(),
-                    message,
-                })?,
-            );
+        for ((value, field), unknown) in feature
+            .values
+            .into_iter()
+            .zip(&entry.fields)
+            .zip(&mut unknown)
+        {
+            let value_err = |message| LoadError::Value {
+                input: input.to_owned(),
+                feature: feature.number,
+                field: field.source.clone(),
+                message,
+            };
+            let (value, coded) = decode(value, field).map_err(value_err)?;
+            if coded == Coded::Unknown {
+                unknown.count += 1;
+                if let (Value::Text(t), true) = (&value, unknown.examples.len() < 5)
+                    && !unknown.examples.contains(t)
+                {
+                    unknown.examples.push(t.clone());
+                }
+            }
+            row.push(Cell::convert(value, field.kind).map_err(value_err)?);
         }
         row.push(Cell::Bytes(feature.wkb));
         let refs: Vec<&(dyn ToSql + Sync)> = row.iter().map(|c| c as &(dyn ToSql + Sync)).collect();
@@ -86,12 +116,35 @@ pub(super) async fn copy_features(
             progress(count);
         }
     }
+    // A reader that panicked dropped its sender like one that finished: without this check
+    // a corrupt file would load as its first features, silently.
+    reading.await.map_err(|e| LoadError::Rejected {
+        input: input.to_owned(),
+        message: format!("the reader failed after feature {count}: {e}"),
+    })?;
     writer
         .finish()
         .await
         .map_err(LoadError::db("finishing COPY"))?;
     progress(count);
-    Ok(count)
+    let mut warnings = notes.take();
+    for (field, u) in entry
+        .fields
+        .iter()
+        .zip(unknown)
+        .filter(|(_, u)| u.count > 0)
+    {
+        warnings.push(format!(
+            "{input}: field {:?}: {} features hold values outside the catalog's code list ({}), stored as published",
+            field.source,
+            u.count,
+            u.examples.iter().map(|e| format!("{e:?}")).collect::<Vec<_>>().join(", ")
+        ));
+    }
+    Ok(Staged {
+        rows: count,
+        warnings,
+    })
 }
 
 /// What the staged features look like as a whole.
@@ -104,6 +157,10 @@ pub(super) struct Checked {
     pub wrong_type: Option<String>,
     /// Extent in WGS 84; `None` when no feature has a geometry.
     pub bounds: Option<[f64; 4]>,
+    /// Features whose geometry carries Z or M, stored in 2D.
+    pub flattened: u64,
+    /// The ordinates dropped: `Z`, `M` or `ZM`; `None` when every feature is 2D.
+    pub dropped: Option<&'static str>,
 }
 
 pub(super) async fn validate(
@@ -143,6 +200,13 @@ pub(super) async fn validate(
         wrong_type_fid: row.get("wrong_type_fid"),
         wrong_type: row.get("wrong_type"),
         bounds,
+        flattened: count("flattened"),
+        dropped: match row.get::<_, i32>("zm_flags") {
+            1 => Some("M"),
+            2 => Some("Z"),
+            3 => Some("ZM"),
+            _ => None,
+        },
     })
 }
 

@@ -1,13 +1,14 @@
 //! A dataset published as several files in one zip, read one after the other as one stream,
 //! numbered on from one file to the next.
 
-use super::{Feature, FeatureReader, Input};
+use super::{Feature, FeatureReader, Input, Notes};
 use crate::catalog::CatalogEntry;
 use crate::{LoadError, Result};
 
 pub(super) struct Chain {
     readers: Vec<Box<dyn FeatureReader>>,
     srid: Option<i32>,
+    notes: Notes,
 }
 
 impl Chain {
@@ -29,9 +30,15 @@ impl Chain {
                 ),
             });
         }
+        // Each file's warnings as it was opened (an optional field one of them lacks).
+        let notes = Notes::default();
+        for note in readers.iter().flat_map(|r| r.notes().take()) {
+            notes.push(note);
+        }
         Ok(Self {
             srid: srids.first().copied().flatten(),
             readers,
+            notes,
         })
     }
 }
@@ -43,6 +50,10 @@ impl FeatureReader for Chain {
 
     fn feature_count(&self) -> Option<u64> {
         self.readers.iter().map(|r| r.feature_count()).sum()
+    }
+
+    fn notes(&self) -> Notes {
+        self.notes.clone()
     }
 
     fn read_all(self: Box<Self>, emit: &mut dyn FnMut(Result<Feature>) -> bool) {

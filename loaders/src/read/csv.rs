@@ -5,7 +5,7 @@
 use std::fs::File;
 
 use super::archive::{self, Local};
-use super::{Feature, FeatureReader, Input, Value, wkb};
+use super::{Feature, FeatureReader, Input, Notes, Value, wkb};
 use crate::catalog::CatalogEntry;
 use crate::{LoadError, Result};
 
@@ -19,6 +19,7 @@ pub(super) struct CsvReader {
     fields: Vec<Option<usize>>,
     x: usize,
     y: usize,
+    notes: Notes,
 }
 
 impl CsvReader {
@@ -54,7 +55,8 @@ impl CsvReader {
                     })
             })
             .collect::<Result<Vec<_>>>()?;
-        let fields = super::resolve_fields(entry, &name, &names)?;
+        let notes = Notes::default();
+        let fields = super::resolve_fields(entry, &name, &names, &notes)?;
         let column = |col: &Option<String>| {
             let col = col.as_deref().unwrap_or_default();
             names
@@ -63,6 +65,7 @@ impl CsvReader {
                 .ok_or_else(|| LoadError::MissingField {
                     input: name.clone(),
                     field: col.to_owned(),
+                    aliases: Vec::new(),
                     available: names.join(", "),
                 })
         };
@@ -75,6 +78,7 @@ impl CsvReader {
             fields,
             x,
             y,
+            notes,
         })
     }
 
@@ -158,6 +162,10 @@ fn decode(encoding: &'static encoding_rs::Encoding, bytes: &[u8]) -> Option<Stri
 impl FeatureReader for CsvReader {
     fn declared_srid(&self) -> Option<i32> {
         None
+    }
+
+    fn notes(&self) -> Notes {
+        self.notes.clone()
     }
 
     fn read_all(self: Box<Self>, emit: &mut dyn FnMut(Result<Feature>) -> bool) {

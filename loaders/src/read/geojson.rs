@@ -10,8 +10,8 @@ use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess,
 use serde_json::{Map, Value as Json};
 
 use super::archive::{self, Local};
-use super::{Feature, FeatureReader, Input, Value, wkb};
-use crate::catalog::CatalogEntry;
+use super::{Feature, FeatureReader, Input, Notes, Value, wkb};
+use crate::catalog::{CatalogEntry, Field};
 use crate::{LoadError, Result};
 
 const FORMAT: &str = "GeoJSON";
@@ -21,7 +21,8 @@ pub(super) struct GeoJsonReader {
     local: Local,
     srid: Option<i32>,
     ndjson: bool,
-    sources: Vec<(String, bool)>,
+    fields: Vec<Field>,
+    notes: Notes,
 }
 
 impl GeoJsonReader {
@@ -43,21 +44,29 @@ impl GeoJsonReader {
         let ndjson = serde_json::from_str::<Json>(first_line.trim_start_matches('\u{1e}'))
             .is_ok_and(|v| v["type"] == "Feature");
         let srid = legacy_crs(&head);
-        Ok(Self {
+        let reader = Self {
             input: name,
             local,
             srid,
             ndjson,
-            sources: entry
-                .fields
-                .iter()
-                .map(|f| (f.source.clone(), f.required))
-                .collect(),
-        })
+            fields: entry.fields.clone(),
+            notes: Notes::default(),
+        };
+        // The first feature's properties stand for the file's fields: a required one missing
+        // fails here, before anything is staged, as it does for the formats with a schema.
+        let mut first = None;
+        reader.run(&mut |f| {
+            first = Some(f);
+            false
+        })?;
+        if let Some(Err(e)) = first {
+            return Err(e);
+        }
+        Ok(reader)
     }
 
     fn feature(&self, number: u64, f: &Json) -> Result<Feature> {
-        to_feature(&self.input, &self.sources, number, f)
+        to_feature(&self.input, &self.fields, number, f, &self.notes)
     }
 
     fn run(&self, emit: &mut dyn FnMut(Result<Feature>) -> bool) -> Result<()> {
@@ -112,14 +121,15 @@ impl GeoJsonReader {
     }
 }
 
-/// One GeoJSON feature object as a [`Feature`] with the catalog fields `sources` (name,
-/// required), matched exactly or ignoring case. A required field missing from the first
-/// feature is a missing field of the input.
+/// One GeoJSON feature object as a [`Feature`] with the catalog's `fields`, each found by any
+/// of its names, exactly or ignoring case. On the first feature a required field missing is a
+/// missing field of the input, and an optional one a warning in `notes`.
 pub(super) fn to_feature(
     input: &str,
-    sources: &[(String, bool)],
+    fields: &[Field],
     number: u64,
     f: &Json,
+    notes: &Notes,
 ) -> Result<Feature> {
     let value_err = |field: &str, message: String| LoadError::Value {
         input: input.to_owned(),
@@ -129,22 +139,22 @@ pub(super) fn to_feature(
     };
     let empty = Map::new();
     let props = f["properties"].as_object().unwrap_or(&empty);
-    let mut values = Vec::with_capacity(sources.len());
-    for (source, required) in sources {
-        let v = props.get(source).or_else(|| {
-            props
-                .iter()
-                .find(|(k, _)| k.eq_ignore_ascii_case(source))
-                .map(|(_, v)| v)
-        });
-        values.push(match v {
-            None if *required && number == 1 => {
+    let mut values = Vec::with_capacity(fields.len());
+    for field in fields {
+        let v = lookup(props, field);
+        if v.is_none() && number == 1 {
+            let available = props.keys().cloned().collect::<Vec<_>>().join(", ");
+            if field.required {
                 return Err(LoadError::MissingField {
                     input: input.to_owned(),
-                    field: source.clone(),
-                    available: props.keys().cloned().collect::<Vec<_>>().join(", "),
+                    field: field.source.clone(),
+                    aliases: field.aliases.clone(),
+                    available,
                 });
             }
+            notes.push(super::missing_optional(input, field, &available));
+        }
+        values.push(match v {
             None | Some(Json::Null) => Value::Null,
             Some(Json::Bool(b)) => Value::Boolean(*b),
             Some(Json::Number(n)) => n.as_i64().map_or_else(
@@ -163,6 +173,20 @@ pub(super) fn to_feature(
         number,
         wkb,
         values,
+    })
+}
+
+/// A field's value among a feature's properties, by any of its names: exactly, then ignoring
+/// case.
+fn lookup<'a>(props: &'a Map<String, Json>, field: &Field) -> Option<&'a Json> {
+    field.names().find_map(|n| props.get(n)).or_else(|| {
+        field.names().find_map(|n| {
+            let n = n.to_lowercase();
+            props
+                .iter()
+                .find(|(k, _)| k.to_lowercase() == n)
+                .map(|(_, v)| v)
+        })
     })
 }
 
@@ -247,6 +271,10 @@ impl<'de> Visitor<'de> for Features<'_> {
 impl FeatureReader for GeoJsonReader {
     fn declared_srid(&self) -> Option<i32> {
         self.srid
+    }
+
+    fn notes(&self) -> Notes {
+        self.notes.clone()
     }
 
     fn read_all(self: Box<Self>, emit: &mut dyn FnMut(Result<Feature>) -> bool) {

@@ -5,8 +5,8 @@ use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags};
 
 use super::archive::{self, Local};
-use super::{Feature, FeatureReader, Input, Value};
-use crate::catalog::CatalogEntry;
+use super::{Feature, FeatureReader, Input, Notes, Value};
+use crate::catalog::{CatalogEntry, GeometryKind};
 use crate::{LoadError, Result};
 
 const FORMAT: &str = "GeoPackage";
@@ -18,6 +18,7 @@ pub(super) struct GeoPackageReader {
     fields: usize,
     srid: Option<i32>,
     total: Option<u64>,
+    notes: Notes,
     _local: Local,
 }
 
@@ -35,26 +36,15 @@ impl GeoPackageReader {
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
         .map_err(|e| bad(e.to_string()))?;
-        let layers: Vec<String> = conn
-            .prepare("SELECT table_name FROM gpkg_contents WHERE data_type = 'features' ORDER BY table_name")
-            .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
+        let layers: Vec<(String, String)> = conn
+            .prepare(
+                "SELECT c.table_name, coalesce(g.geometry_type_name, '') FROM gpkg_contents c \
+                 LEFT JOIN gpkg_geometry_columns g ON g.table_name = c.table_name \
+                 WHERE c.data_type = 'features' ORDER BY c.table_name",
+            )
+            .and_then(|mut s| s.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect())
             .map_err(|e| bad(format!("no GeoPackage contents table ({e})")))?;
-        let layer = match (&entry.source.layer, layers.as_slice()) {
-            (Some(l), _) if layers.contains(l) => l.clone(),
-            (Some(l), _) => {
-                return Err(bad(format!(
-                    "no layer {l:?} (layers: {})",
-                    layers.join(", ")
-                )));
-            }
-            (None, [one]) => one.clone(),
-            (None, _) => {
-                return Err(bad(format!(
-                    "several layers ({}); the catalog must name one",
-                    layers.join(", ")
-                )));
-            }
-        };
+        let layer = choose_layer(entry, &layers).map_err(&bad)?;
         let (geom_col, srs_id): (String, i64) = conn
             .query_row(
                 "SELECT column_name, srs_id FROM gpkg_geometry_columns WHERE table_name = ?1",
@@ -80,7 +70,9 @@ impl GeoPackageReader {
             .prepare(&format!("PRAGMA table_info({})", q(&layer)))
             .and_then(|mut s| s.query_map([], |r| r.get::<_, String>(1))?.collect())
             .map_err(|e| bad(e.to_string()))?;
-        let found = super::resolve_fields(entry, &name, &columns)?;
+        let notes = Notes::default();
+        let found =
+            super::resolve_fields(entry, &format!("{name}, layer {layer}"), &columns, &notes)?;
         let select: Vec<String> = std::iter::once(q(&geom_col))
             .chain(
                 found
@@ -107,6 +99,7 @@ impl GeoPackageReader {
             fields: found.len(),
             srid,
             total,
+            notes,
             _local: local,
         })
     }
@@ -159,8 +152,85 @@ impl GeoPackageReader {
     }
 }
 
+/// The layer to read among `layers` (name, geometry type): the one `rummet load --layer`
+/// names; else the catalog's layer by name, then by pattern (one layer must match); else the
+/// one layer of the catalog's geometry family, so an extract whose layers are named
+/// otherwise still loads. Anything else is an error listing the layers.
+fn choose_layer(entry: &CatalogEntry, layers: &[(String, String)]) -> Result<String, String> {
+    let listed = || {
+        layers
+            .iter()
+            .map(|(l, t)| {
+                if t.is_empty() {
+                    l.clone()
+                } else {
+                    format!("{l} ({t})")
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let names = || layers.iter().map(|(l, _)| l);
+    if let Some(wanted) = &entry.source.layer {
+        if let Some(exact) = names().find(|l| *l == wanted) {
+            return Ok(exact.clone());
+        }
+        if entry.source.layer_given {
+            return Err(format!("no layer {wanted:?} (layers: {})", listed()));
+        }
+        let matching: Vec<&String> = names()
+            .filter(|l| crate::glob::matches(wanted, l))
+            .collect();
+        match matching.as_slice() {
+            [one] => return Ok((*one).clone()),
+            [] => {}
+            many => {
+                return Err(format!(
+                    "several layers match {wanted:?} ({}): choose one with --layer",
+                    many.iter()
+                        .map(|s| s.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+            }
+        }
+    }
+    let family: Vec<&String> = layers
+        .iter()
+        .filter(|(_, t)| family_of(t) == Some(entry.geometry))
+        .map(|(l, _)| l)
+        .collect();
+    match (family.as_slice(), layers) {
+        ([one], _) => Ok((*one).clone()),
+        (_, [(only, _)]) if entry.source.layer.is_none() => Ok(only.clone()),
+        _ => Err(format!(
+            "no layer {} and not one layer of {} geometries among them (layers: {}): choose one with --layer",
+            entry.source.layer.as_deref().map_or_else(
+                || "named in the catalog".to_owned(),
+                |l| format!("matching {l:?}")
+            ),
+            entry.geometry.postgis_type(),
+            listed()
+        )),
+    }
+}
+
+/// The geometry family of a GeoPackage geometry type name (`MULTILINESTRING`, `CURVEPOLYGON`...).
+fn family_of(type_name: &str) -> Option<GeometryKind> {
+    let t = type_name.to_ascii_uppercase();
+    if t.ends_with("POINT") {
+        Some(GeometryKind::Point)
+    } else if t.ends_with("LINESTRING") || t.ends_with("CURVE") {
+        Some(GeometryKind::Line)
+    } else if t.ends_with("POLYGON") || t.ends_with("SURFACE") {
+        Some(GeometryKind::Polygon)
+    } else {
+        None
+    }
+}
+
 /// The WKB inside a GeoPackage geometry blob; `None` for an empty geometry.
-fn strip_header(blob: &[u8]) -> Result<Option<&[u8]>, String> {
+pub(crate) fn strip_header(blob: &[u8]) -> Result<Option<&[u8]>, String> {
     if blob.len() < 8 || &blob[..2] != b"GP" {
         return Err("geometry is not a GeoPackage geometry blob".into());
     }
@@ -188,6 +258,10 @@ impl FeatureReader for GeoPackageReader {
 
     fn feature_count(&self) -> Option<u64> {
         self.total
+    }
+
+    fn notes(&self) -> Notes {
+        self.notes.clone()
     }
 
     fn read_all(self: Box<Self>, emit: &mut dyn FnMut(Result<Feature>) -> bool) {

@@ -6,7 +6,7 @@ use parquet::record::Field as PqField;
 use parquet::record::reader::RowIter;
 use serde_json::Value as Json;
 
-use super::{Feature, FeatureReader, Input, Value};
+use super::{Feature, FeatureReader, Input, Notes, Value};
 use crate::catalog::CatalogEntry;
 use crate::{LoadError, Result};
 
@@ -21,6 +21,7 @@ pub(super) struct GeoParquetReader {
     fields: Vec<Option<usize>>,
     srid: Option<i32>,
     number: u64,
+    notes: Notes,
 }
 
 impl GeoParquetReader {
@@ -78,7 +79,8 @@ impl GeoParquetReader {
         let geometry = index_of(primary).ok_or_else(|| {
             format_err(format!("geometry column {primary:?} is not in the schema"))
         })?;
-        let fields = super::resolve_fields(entry, &name, &names)?;
+        let notes = Notes::default();
+        let fields = super::resolve_fields(entry, &name, &names, &notes)?;
         let total = u64::try_from(meta.num_rows()).ok();
         let rows = RowIter::from_file_into(reader);
         Ok(Self {
@@ -89,6 +91,7 @@ impl GeoParquetReader {
             fields,
             srid,
             number: 0,
+            notes,
         })
     }
 }
@@ -178,6 +181,10 @@ impl FeatureReader for GeoParquetReader {
 
     fn feature_count(&self) -> Option<u64> {
         self.total
+    }
+
+    fn notes(&self) -> Notes {
+        self.notes.clone()
     }
 
     fn read_all(mut self: Box<Self>, emit: &mut dyn FnMut(Result<Feature>) -> bool) {

@@ -6,7 +6,7 @@ mod archive;
 mod chain;
 mod csv;
 mod geojson;
-mod geopackage;
+pub(crate) mod geopackage;
 mod geoparquet;
 mod input;
 mod service;
@@ -14,6 +14,8 @@ mod shapefile;
 pub(crate) mod wkb;
 
 pub use input::Input;
+
+use std::sync::{Arc, Mutex};
 
 use crate::catalog::{CatalogEntry, SourceFormat};
 use crate::{LoadError, Result};
@@ -54,6 +56,11 @@ pub trait FeatureReader: Send {
         None
     }
 
+    /// Warnings gathered while opening and reading (filled as the reader goes).
+    fn notes(&self) -> Notes {
+        Notes::default()
+    }
+
     /// Pushes every feature, in file order, to `emit` until it returns `false`. A read error
     /// is pushed as an `Err` and ends the stream.
     fn read_all(self: Box<Self>, emit: &mut dyn FnMut(Result<Feature>) -> bool);
@@ -91,34 +98,80 @@ pub fn open(entry: &CatalogEntry, input: &Input) -> Result<Box<dyn FeatureReader
     })
 }
 
-/// Where each catalog field is among the file's fields: exact name first, then ignoring case
-/// (DBF and some exports upper-case names). A missing required field is an error naming
-/// what the file has.
-pub(crate) fn resolve_fields(
+/// Warnings a reader gathers (an optional field the file lacks), shared with the pipeline,
+/// which puts them in the load report, on stderr and in the registry.
+#[derive(Debug, Clone, Default)]
+pub struct Notes(Arc<Mutex<Vec<String>>>);
+
+impl Notes {
+    /// Adds a warning, once.
+    pub fn push(&self, note: String) {
+        if let Ok(mut notes) = self.0.lock()
+            && !notes.contains(&note)
+        {
+            notes.push(note);
+        }
+    }
+
+    /// The warnings so far.
+    #[must_use]
+    pub fn take(&self) -> Vec<String> {
+        self.0.lock().map(|n| n.clone()).unwrap_or_default()
+    }
+}
+
+/// Where each catalog field is among the file's fields (by [`crate::catalog::Field::position_in`]).
+/// A missing required field is an error naming what the file has; a missing optional one is
+/// a warning in `notes`, since its column will be empty on every feature.
+pub(crate) fn resolve_fields<S: AsRef<str>>(
     entry: &CatalogEntry,
     input: &str,
-    available: &[String],
+    available: &[S],
+    notes: &Notes,
 ) -> Result<Vec<Option<usize>>> {
+    let listed = || {
+        available
+            .iter()
+            .map(AsRef::as_ref)
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     entry
         .fields
         .iter()
-        .map(|f| {
-            let found = available.iter().position(|n| *n == f.source).or_else(|| {
-                available
-                    .iter()
-                    .position(|n| n.eq_ignore_ascii_case(&f.source))
-            });
-            match found {
-                Some(i) => Ok(Some(i)),
-                None if f.required => Err(LoadError::MissingField {
-                    input: input.to_owned(),
-                    field: f.source.clone(),
-                    available: available.join(", "),
-                }),
-                None => Ok(None),
+        .map(|f| match f.position_in(available) {
+            Some(i) => Ok(Some(i)),
+            None if f.required => Err(LoadError::MissingField {
+                input: input.to_owned(),
+                field: f.source.clone(),
+                aliases: f.aliases.clone(),
+                available: listed(),
+            }),
+            None => {
+                notes.push(missing_optional(input, f, &listed()));
+                Ok(None)
             }
         })
         .collect()
+}
+
+/// The warning for an optional field the input lacks.
+pub(crate) fn missing_optional(input: &str, f: &crate::catalog::Field, available: &str) -> String {
+    format!(
+        "{input}: optional field {:?}{} is not in the file, so column {} is empty (the file has: {available})",
+        f.source,
+        nor(&f.aliases),
+        f.column
+    )
+}
+
+/// ` (nor "a", "b")` for a field's other names; empty without any.
+pub(crate) fn nor(aliases: &[String]) -> String {
+    if aliases.is_empty() {
+        return String::new();
+    }
+    let names: Vec<String> = aliases.iter().map(|n| format!("{n:?}")).collect();
+    format!(" (nor {})", names.join(", "))
 }
 
 /// The EPSG code named in a WKT or PROJ string (a `.prj`, a GeoPackage definition), when it

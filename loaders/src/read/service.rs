@@ -8,8 +8,8 @@ use std::path::PathBuf;
 use serde_json::Value as Json;
 use tempfile::TempDir;
 
-use super::{Feature, FeatureReader, geojson};
-use crate::catalog::CatalogEntry;
+use super::{Feature, FeatureReader, Notes, geojson};
+use crate::catalog::{CatalogEntry, Field};
 use crate::{LoadError, Result};
 
 const FORMAT: &str = "OGC API Features / WFS";
@@ -89,7 +89,8 @@ pub(super) struct ServiceReader {
     url: String,
     kind: Kind,
     srid: i32,
-    sources: Vec<(String, bool)>,
+    fields: Vec<Field>,
+    notes: Notes,
 }
 
 impl ServiceReader {
@@ -102,11 +103,8 @@ impl ServiceReader {
             url: url.to_owned(),
             kind: kind_of(url).unwrap_or(Kind::OgcApi),
             srid,
-            sources: entry
-                .fields
-                .iter()
-                .map(|f| (f.source.clone(), f.required))
-                .collect(),
+            fields: entry.fields.clone(),
+            notes: Notes::default(),
         })
     }
 
@@ -166,7 +164,13 @@ impl ServiceReader {
                 })?;
             for f in features {
                 number += 1;
-                if !emit(geojson::to_feature(&self.url, &self.sources, number, f)) {
+                if !emit(geojson::to_feature(
+                    &self.url,
+                    &self.fields,
+                    number,
+                    f,
+                    &self.notes,
+                )) {
                     return Ok(());
                 }
             }
@@ -190,6 +194,10 @@ impl ServiceReader {
 impl FeatureReader for ServiceReader {
     fn declared_srid(&self) -> Option<i32> {
         Some(self.srid)
+    }
+
+    fn notes(&self) -> Notes {
+        self.notes.clone()
     }
 
     fn read_all(self: Box<Self>, emit: &mut dyn FnMut(Result<Feature>) -> bool) {
@@ -227,6 +235,10 @@ impl FeatureReader for Downloaded {
 
     fn feature_count(&self) -> Option<u64> {
         self.inner.feature_count()
+    }
+
+    fn notes(&self) -> Notes {
+        self.inner.notes()
     }
 
     fn read_all(self: Box<Self>, emit: &mut dyn FnMut(Result<Feature>) -> bool) {

@@ -9,7 +9,8 @@ use shapefile::dbase::{self, FieldValue};
 use shapefile::{PolygonRing, Shape, ShapeReader};
 
 use super::archive::{self, Local};
-use super::{Feature, FeatureReader, Input, Value, wkb};
+use super::wkb::{self, Pos};
+use super::{Feature, FeatureReader, Input, Notes, Value};
 use crate::catalog::CatalogEntry;
 use crate::{LoadError, Result};
 
@@ -22,6 +23,7 @@ pub(super) struct ShapefileReader {
     encoding: &'static encoding_rs::Encoding,
     /// The DBF field name of each catalog field, if present.
     fields: Vec<Option<String>>,
+    notes: Notes,
 }
 
 /// `path` with extension `ext` in either case (agency zips mix `.PRJ` and `.prj`).
@@ -77,7 +79,8 @@ impl ShapefileReader {
         };
         let dbf = Self::dbf(&local.path, encoding).map_err(&bad)?;
         let names: Vec<String> = dbf.fields().iter().map(|f| f.name().to_owned()).collect();
-        let fields = super::resolve_fields(entry, &name, &names)?
+        let notes = Notes::default();
+        let fields = super::resolve_fields(entry, &name, &names, &notes)?
             .into_iter()
             .map(|i| i.map(|i| names[i].clone()))
             .collect();
@@ -87,6 +90,7 @@ impl ShapefileReader {
             srid,
             encoding,
             fields,
+            notes,
         })
     }
 
@@ -174,50 +178,64 @@ fn convert(v: &FieldValue) -> Value {
     }
 }
 
-macro_rules! xy {
-    ($pts:expr) => {
-        $pts.iter().map(|p| (p.x, p.y)).collect::<Vec<_>>()
+/// Positions with their third ordinate: `z` for the Z shapes (their M is dropped here, as
+/// the load drops both), `m` for the M shapes.
+macro_rules! pos {
+    ($pts:expr, xy) => {
+        $pts.iter().map(|p| [p.x, p.y, 0.0]).collect::<Vec<_>>()
+    };
+    ($pts:expr, $third:ident) => {
+        $pts.iter()
+            .map(|p| [p.x, p.y, p.$third])
+            .collect::<Vec<_>>()
     };
 }
 
 macro_rules! polygons {
-    ($rings:expr) => {{
+    ($dims:expr, $rings:expr, $third:ident) => {{
         // Outer rings start polygons; holes belong to the outer ring before them (ESRI order).
-        let mut polys: Vec<Vec<Vec<(f64, f64)>>> = Vec::new();
+        let mut polys: Vec<Vec<Vec<Pos>>> = Vec::new();
         for ring in $rings {
             match ring {
-                PolygonRing::Outer(pts) => polys.push(vec![xy!(pts)]),
+                PolygonRing::Outer(pts) => polys.push(vec![pos!(pts, $third)]),
                 PolygonRing::Inner(pts) => match polys.last_mut() {
-                    Some(p) => p.push(xy!(pts)),
-                    None => polys.push(vec![xy!(pts)]),
+                    Some(p) => p.push(pos!(pts, $third)),
+                    None => polys.push(vec![pos!(pts, $third)]),
                 },
             }
         }
-        wkb::multipolygon(&polys)
+        wkb::multipolygon($dims, &polys)
     }};
 }
 
+macro_rules! lines {
+    ($dims:expr, $l:expr, $third:ident) => {
+        wkb::multilinestring(
+            $dims,
+            &$l.parts()
+                .iter()
+                .map(|p| pos!(p, $third))
+                .collect::<Vec<_>>(),
+        )
+    };
+}
+
 fn to_wkb(shape: &Shape) -> Result<Option<Vec<u8>>, String> {
+    use wkb::Dims::{Xy, Xym, Xyz};
     Ok(Some(match shape {
         Shape::NullShape => return Ok(None),
         Shape::Point(p) => wkb::point(p.x, p.y),
-        Shape::PointM(p) => wkb::point(p.x, p.y),
-        Shape::PointZ(p) => wkb::point(p.x, p.y),
-        Shape::Multipoint(m) => wkb::multipoint(&xy!(m.points())),
-        Shape::MultipointM(m) => wkb::multipoint(&xy!(m.points())),
-        Shape::MultipointZ(m) => wkb::multipoint(&xy!(m.points())),
-        Shape::Polyline(l) => {
-            wkb::multilinestring(&l.parts().iter().map(|p| xy!(p)).collect::<Vec<_>>())
-        }
-        Shape::PolylineM(l) => {
-            wkb::multilinestring(&l.parts().iter().map(|p| xy!(p)).collect::<Vec<_>>())
-        }
-        Shape::PolylineZ(l) => {
-            wkb::multilinestring(&l.parts().iter().map(|p| xy!(p)).collect::<Vec<_>>())
-        }
-        Shape::Polygon(p) => polygons!(p.rings()),
-        Shape::PolygonM(p) => polygons!(p.rings()),
-        Shape::PolygonZ(p) => polygons!(p.rings()),
+        Shape::PointM(p) => wkb::point_dims(Xym, &[p.x, p.y, p.m]),
+        Shape::PointZ(p) => wkb::point_dims(Xyz, &[p.x, p.y, p.z]),
+        Shape::Multipoint(m) => wkb::multipoint(Xy, &pos!(m.points(), xy)),
+        Shape::MultipointM(m) => wkb::multipoint(Xym, &pos!(m.points(), m)),
+        Shape::MultipointZ(m) => wkb::multipoint(Xyz, &pos!(m.points(), z)),
+        Shape::Polyline(l) => lines!(Xy, l, xy),
+        Shape::PolylineM(l) => lines!(Xym, l, m),
+        Shape::PolylineZ(l) => lines!(Xyz, l, z),
+        Shape::Polygon(p) => polygons!(Xy, p.rings(), xy),
+        Shape::PolygonM(p) => polygons!(Xym, p.rings(), m),
+        Shape::PolygonZ(p) => polygons!(Xyz, p.rings(), z),
         Shape::Multipatch(_) => return Err("Multipatch shapes are not supported".into()),
     }))
 }
@@ -232,6 +250,10 @@ impl FeatureReader for ShapefileReader {
             .ok()
             .and_then(|r| r.shape_count().ok())
             .and_then(|n| u64::try_from(n).ok())
+    }
+
+    fn notes(&self) -> Notes {
+        self.notes.clone()
     }
 
     fn read_all(self: Box<Self>, emit: &mut dyn FnMut(Result<Feature>) -> bool) {

@@ -8,7 +8,8 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use rummet_core::DatasetId;
 use rummet_loaders::catalog::{self, CatalogEntry};
-use rummet_loaders::pipeline::{self, LoadOptions, LoadReport};
+use rummet_loaders::discover;
+use rummet_loaders::pipeline::{self, LoadOptions, LoadReport, Part};
 use rummet_loaders::read::Input;
 
 use super::database::Database;
@@ -27,7 +28,18 @@ pub(super) struct LoadArgs {
     /// paged as GeoJSON, or a file in the catalog's format.
     #[arg(long, value_name = "URL", conflicts_with_all = ["all", "file"])]
     url: Option<String>,
-    /// Load every catalog dataset whose file (by the catalog's file name) is in --dir.
+    /// Read this layer of a GeoPackage (or this member of a zip) instead of the catalog's.
+    #[arg(long, value_name = "NAME", conflicts_with = "all")]
+    layer: Option<String>,
+    /// Load the file as this part of the dataset (`lan:25`, `kommun:0680`): it replaces that
+    /// part and keeps the others, as one dataset to tiles, statistics and OGC API.
+    #[arg(long, value_name = "DIVISION:CODE", conflicts_with = "all")]
+    part: Option<String>,
+    /// With --part: let the part replace a dataset now serving a whole-dataset load.
+    #[arg(long, requires = "part")]
+    replace_whole: bool,
+    /// Load every catalog dataset with a file in --dir: recognised by the catalog's file
+    /// names and patterns, else by its content (layers and fields).
     #[arg(long, requires = "dir")]
     all: bool,
     /// Directory --all looks in.
@@ -53,31 +65,32 @@ pub(super) async fn run(config: &Config, args: LoadArgs) -> anyhow::Result<()> {
     result
 }
 
+/// One load to run: a dataset, its input, and the part the input is, if it is one.
+struct Planned {
+    entry: CatalogEntry,
+    input: Input,
+    part: Option<Part>,
+}
+
 /// What to load from where, decided before touching the database.
-fn plan(args: &LoadArgs) -> anyhow::Result<Vec<(&'static CatalogEntry, Input)>> {
+fn plan(args: &LoadArgs) -> anyhow::Result<Vec<Planned>> {
     if let (true, Some(dir)) = (args.all, &args.dir) {
-        if !dir.is_dir() {
-            bail!("{}: no such directory", dir.display());
-        }
-        let found: Vec<_> = catalog::all()
-            .iter()
-            .filter_map(|e| {
-                let path = dir.join(&e.source.file);
-                path.is_file().then(|| (e, Input::File(path)))
-            })
-            .collect();
-        if found.is_empty() {
-            bail!(
-                "{}: holds none of the catalog's files (`rummet datasets` lists them)",
-                dir.display()
-            );
-        }
-        return Ok(found);
+        return plan_dir(dir);
     }
     let id = DatasetId::parse(args.id.as_deref().unwrap_or_default())?;
-    let entry = catalog::get(&id).with_context(|| {
-        format!("unknown dataset \"{id}\": `rummet datasets` lists the catalog")
-    })?;
+    let mut entry = catalog::get(&id)
+        .with_context(|| format!("unknown dataset \"{id}\": `rummet datasets` lists the catalog"))?
+        .clone();
+    let part = args
+        .part
+        .as_deref()
+        .map(Part::parse)
+        .transpose()
+        .map_err(anyhow::Error::msg)?;
+    if let Some(layer) = &args.layer {
+        entry.source.layer = Some(layer.clone());
+        entry.source.layer_given = true;
+    }
     let bundled = rummet_loaders::demo::DATASETS
         .iter()
         .find(|(d, _)| *d == id.as_str());
@@ -85,7 +98,11 @@ fn plan(args: &LoadArgs) -> anyhow::Result<Vec<(&'static CatalogEntry, Input)>> 
         if !(url.starts_with("http://") || url.starts_with("https://")) {
             bail!("{url}: only http:// and https:// URLs are read");
         }
-        return Ok(vec![(entry, Input::Url(url.clone()))]);
+        return Ok(vec![Planned {
+            entry,
+            input: Input::Url(url.clone()),
+            part,
+        }]);
     }
     let input = match (&args.file, bundled) {
         (Some(path), _) if !path.is_file() => bail!("{}: no such file", path.display()),
@@ -100,18 +117,50 @@ fn plan(args: &LoadArgs) -> anyhow::Result<Vec<(&'static CatalogEntry, Input)>> 
             entry.source.urls.join(", ")
         ),
     };
-    Ok(vec![(entry, input)])
+    Ok(vec![Planned { entry, input, part }])
 }
 
-async fn load_all(
-    db: &Database,
-    plan: &[(&'static CatalogEntry, Input)],
-    args: &LoadArgs,
-) -> anyhow::Result<()> {
+/// Every dataset the files in `dir` hold; the files that hold none are listed on stderr
+/// with why.
+fn plan_dir(dir: &std::path::Path) -> anyhow::Result<Vec<Planned>> {
+    if !dir.is_dir() {
+        bail!("{}: no such directory", dir.display());
+    }
+    let found = discover::scan(dir).with_context(|| format!("{}: cannot list", dir.display()))?;
+    for skipped in &found.skipped {
+        eprintln!("skipped {}: {}", skipped.path.display(), skipped.reason);
+    }
+    if found.found.is_empty() {
+        bail!(
+            "{}: holds none of the catalog's datasets (`rummet datasets` lists them)",
+            dir.display()
+        );
+    }
+    Ok(found
+        .found
+        .into_iter()
+        .map(|f| {
+            if f.how == discover::Recognised::ByContent {
+                eprintln!(
+                    "{}: recognised as {} by its content",
+                    f.path.display(),
+                    f.entry.id
+                );
+            }
+            Planned {
+                entry: f.entry.clone(),
+                input: Input::File(f.path),
+                part: f.part,
+            }
+        })
+        .collect())
+}
+
+async fn load_all(db: &Database, plan: &[Planned], args: &LoadArgs) -> anyhow::Result<()> {
     let mut client = db.pool.get().await.context("connecting to the database")?;
     let mut failed = Vec::new();
     let mut reports = Vec::new();
-    for (entry, input) in plan {
+    for Planned { entry, input, part } in plan {
         let bar = progress_bar(entry, args.json);
         let on_progress = |n: u64, total: Option<u64>| {
             if let Some(total) = total.filter(|t| bar.length() != Some(*t)) {
@@ -123,11 +172,16 @@ async fn load_all(
         let options = LoadOptions {
             dry_run: args.dry_run,
             progress: &on_progress,
+            part: part.as_ref(),
+            replace_whole: args.replace_whole,
         };
         let result = pipeline::load(&mut client, entry, input, options).await;
         bar.finish_and_clear();
         match result {
             Ok(report) => {
+                for warning in &report.warnings {
+                    eprintln!("warning: {warning}");
+                }
                 if !args.json {
                     print_summary(&report);
                 }
@@ -206,8 +260,12 @@ fn counted_style() -> ProgressStyle {
 fn print_summary(r: &LoadReport) {
     let verb = if r.dry_run { "dry run of" } else { "loaded" };
     println!(
-        "{verb} {} version {}: {} features ({} read, {} filtered, {} repaired, {} rejected) from {} in {:.1}s",
+        "{verb} {}{} version {}: {} features ({} read, {} filtered, {} repaired, {} rejected) from {} in {:.1}s",
         r.id,
+        r.part
+            .as_ref()
+            .map(|p| format!(" part {p}"))
+            .unwrap_or_default(),
         r.version,
         r.rows_loaded,
         r.rows_read,
@@ -217,6 +275,12 @@ fn print_summary(r: &LoadReport) {
         r.source,
         r.elapsed.as_secs_f64()
     );
+    if let Some(dims) = &r.dropped_dimensions {
+        println!(
+            "  {} features carried {dims} coordinates: stored in 2D",
+            r.rows_flattened
+        );
+    }
     if !r.repaired_features.is_empty() {
         println!(
             "  repaired invalid geometries of features {:?}",

@@ -67,6 +67,16 @@ const MIGRATIONS: &[Migration] = &[
         name: "0011_tile_matrix_sets.sql",
         sql: include_str!("migrations/0011_tile_matrix_sets.sql"),
     },
+    Migration {
+        version: 12,
+        name: "0012_load_warnings.sql",
+        sql: include_str!("migrations/0012_load_warnings.sql"),
+    },
+    Migration {
+        version: 13,
+        name: "0013_dataset_parts.sql",
+        sql: include_str!("migrations/0013_dataset_parts.sql"),
+    },
 ];
 
 /// Creates PostGIS if needed and applies every migration not applied yet.

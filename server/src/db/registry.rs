@@ -44,6 +44,17 @@ pub struct Dataset {
     pub rows_repaired: i64,
     /// Features left out for lack of a usable geometry.
     pub rows_rejected: i64,
+    /// Features the catalog's filter left out (decisions not in force, say).
+    pub rows_filtered: i64,
+    /// Features whose geometry carried Z or M, stored in 2D.
+    pub rows_flattened: i64,
+    /// The ordinates dropped (`Z`, `M`, `ZM`), if any feature had them.
+    pub dropped_dimensions: Option<String>,
+    /// What the load warned of: optional fields the file lacked, values outside a code list.
+    pub warnings: Vec<String>,
+    /// The parts it was loaded from (`lan:25` ...), each with its provenance; empty when it
+    /// was loaded whole.
+    pub parts: Vec<PartInfo>,
     /// West, south, east, north in WGS 84.
     pub bounds: Vec<f64>,
     /// Lowest zoom served.
@@ -64,6 +75,25 @@ pub struct Dataset {
     pub zoom_bands: Vec<u8>,
 }
 
+/// One part of a dataset loaded by parts.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PartInfo {
+    /// The part, `division:code`.
+    pub part: String,
+    /// The file's name (never its server path) or the service URL it was read from.
+    pub source: String,
+    /// SHA-256 of the file.
+    pub sha256: String,
+    /// When the part was loaded (UTC, RFC 3339).
+    pub loaded_at: String,
+    /// Features read from the file.
+    pub rows_read: i64,
+    /// Features of this part in the serving version.
+    pub features: i64,
+    /// What its load warned of.
+    pub warnings: Vec<String>,
+}
+
 /// One attribute column.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct FieldInfo {
@@ -79,9 +109,15 @@ pub struct FieldInfo {
 const SELECT: &str = "SELECT id, title, title_en, agency, description, licence, attribution, role, \
     geometry_type, source, sha256, version, table_name, \
     to_char(loaded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS loaded_at, \
-    rows_read, rows_loaded, rows_repaired, rows_rejected, bounds, minzoom, maxzoom, fields, l2_maxzoom, zoom_bands, \
-    catalog->>'cache_control' AS cache_control \
-    FROM rummet.datasets";
+    rows_read, rows_loaded, rows_repaired, rows_rejected, rows_filtered, rows_flattened, \
+    dropped_dimensions, warnings, bounds, minzoom, maxzoom, fields, l2_maxzoom, zoom_bands, \
+    catalog->>'cache_control' AS cache_control, \
+    (SELECT coalesce(jsonb_agg(jsonb_build_object('part', p.part, \
+        'source', CASE WHEN p.source ~ '^https?://' THEN p.source ELSE regexp_replace(p.source, '^.*/', '') END, \
+        'sha256', p.sha256, 'rows_read', p.rows_read, 'features', p.rows_loaded, 'warnings', p.warnings, \
+        'loaded_at', to_char(p.loaded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')) ORDER BY p.part), '[]') \
+     FROM rummet.dataset_parts p WHERE p.dataset = d.id) AS parts \
+    FROM rummet.datasets d";
 
 fn from_row(row: &Row) -> Option<Dataset> {
     let id: String = row.get("id");
@@ -109,6 +145,11 @@ fn from_row(row: &Row) -> Option<Dataset> {
         features: row.get("rows_loaded"),
         rows_repaired: row.get("rows_repaired"),
         rows_rejected: row.get("rows_rejected"),
+        rows_filtered: row.get("rows_filtered"),
+        rows_flattened: row.get("rows_flattened"),
+        dropped_dimensions: row.get("dropped_dimensions"),
+        warnings: row.get("warnings"),
+        parts: serde_json::from_value(row.get("parts")).unwrap_or_default(),
         bounds: row.get("bounds"),
         minzoom: row.get("minzoom"),
         maxzoom: row.get("maxzoom"),
