@@ -15,5 +15,12 @@ pub use sql::{
     escape_literal, field_aggregate_sql, field_aggregates_sql, geometry_dimension, piece_measures,
     version_table,
 };
-pub use tile::{InvalidTile, MAX_ZOOM, TileCoord, ZOOM_BANDS, band_column, band_tolerance_m};
+pub use tile::{
+    InvalidTile, MAX_ZOOM, SWEDEN_BOUNDS_WGS84, TileCoord, WEB_MERCATOR_WORLD_M, ZOOM_BANDS,
+    band_column, band_tolerance_m,
+};
+
+/// The `NOTIFY` channel a load announces a swapped dataset on (the payload is its id), and
+/// servers listen on to drop that dataset's caches.
+pub const NOTIFY_CHANNEL: &str = "rummet_datasets";
 pub use tms::TileMatrixSet;

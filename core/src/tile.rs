@@ -188,9 +188,16 @@ pub fn band_column(band_max: u8) -> String {
 /// grid `ST_AsMVTGeom` snaps to anyway. Lower zooms in the band see even less of it.
 #[must_use]
 pub fn band_tolerance_m(band_max: u8) -> f64 {
-    const WORLD_M: f64 = 40_075_016.685_578_49;
-    WORLD_M / f64::from(1u32 << band_max) / 4096.0
+    WEB_MERCATOR_WORLD_M / f64::from(1u32 << band_max) / 4096.0
 }
+
+/// The width of the Web Mercator world in its metres: the equator's length.
+pub const WEB_MERCATOR_WORLD_M: f64 = 40_075_016.685_578_49;
+
+/// Sweden's extent in WGS 84 (west, south, east, north) with a margin for the sea areas
+/// agencies include (havsplaner, the economic zone): data outside it was almost surely read
+/// in the wrong CRS.
+pub const SWEDEN_BOUNDS_WGS84: [f64; 4] = [2.0, 52.0, 33.0, 72.0];
 
 #[cfg(test)]
 mod tests {

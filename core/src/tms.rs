@@ -81,7 +81,7 @@ impl TileMatrixSet {
     #[must_use]
     pub fn cell_size(self, level: u8) -> f64 {
         let level0 = match self {
-            Self::WebMercatorQuad => 2.0 * 20_037_508.342_789_244 / f64::from(TILE_PIXELS),
+            Self::WebMercatorQuad => crate::WEB_MERCATOR_WORLD_M / f64::from(TILE_PIXELS),
             Self::Sweref99Tm => SWEREF_RESOLUTION_0,
         };
         level0 / f64::from(1u32 << level)
@@ -151,7 +151,10 @@ impl TileMatrixSet {
     pub fn bounds(self, coord: TileCoord) -> [f64; 4] {
         let size = self.cell_size(coord.z) * f64::from(TILE_PIXELS);
         let (west, north) = match self {
-            Self::WebMercatorQuad => (-20_037_508.342_789_244, 20_037_508.342_789_244),
+            Self::WebMercatorQuad => (
+                -crate::WEB_MERCATOR_WORLD_M / 2.0,
+                crate::WEB_MERCATOR_WORLD_M / 2.0,
+            ),
             Self::Sweref99Tm => SWEREF_ORIGIN,
         };
         let x0 = west + f64::from(coord.x) * size;

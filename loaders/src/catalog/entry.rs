@@ -273,16 +273,6 @@ impl FieldType {
             Self::Boolean => "boolean",
         }
     }
-
-    /// The `TileJSON` `vector_layers` field type.
-    #[must_use]
-    pub fn tilejson_type(self) -> &'static str {
-        match self {
-            Self::Text => "String",
-            Self::Integer | Self::Double => "Number",
-            Self::Boolean => "Boolean",
-        }
-    }
 }
 
 /// A code list must fit its column: integer codes for an integer column, and none for a

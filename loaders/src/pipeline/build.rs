@@ -16,7 +16,7 @@ const TILE_SRID: i32 = 3857;
 const SOURCE_SRID: i32 = 3006;
 /// Web Mercator metres per screen pixel at zoom 0 with 512-pixel tiles, as MapLibre draws
 /// them: the equator's length over 512.
-pub(super) const METRES_PER_PIXEL_Z0: f64 = 40_075_016.685_578_49 / 512.0;
+pub(super) const METRES_PER_PIXEL_Z0: f64 = rummet_core::WEB_MERCATOR_WORLD_M / 512.0;
 /// Smallest size a thematic feature is drawn at: 2 px² for an area, 2 px for a line. Below
 /// it a feature is a speck nobody can see or click, and only bloats low-zoom tiles.
 const MIN_PIXELS: f64 = 2.0;

@@ -23,12 +23,9 @@ use crate::catalog::CatalogEntry;
 use crate::read::{self, Input};
 use crate::{LoadError, Result};
 
-/// The channel servers listen on for swapped datasets; the payload is the dataset id.
-pub const NOTIFY_CHANNEL: &str = "rummet_datasets";
+pub use rummet_core::NOTIFY_CHANNEL;
 
-/// Sweden's extent in WGS 84 with a margin for the sea areas agencies include
-/// (havsplaner, ekonomisk zon). Data outside it was almost surely read in the wrong CRS.
-const SWEDEN_BOUNDS: [f64; 4] = [2.0, 52.0, 33.0, 72.0];
+use rummet_core::SWEDEN_BOUNDS_WGS84 as SWEDEN_BOUNDS;
 
 /// What a load did, for the CLI summary and the registry.
 #[derive(Debug, Clone, Serialize)]

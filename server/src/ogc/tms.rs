@@ -75,7 +75,10 @@ fn bounding_box(tms: TileMatrixSet) -> [[f64; 2]; 2] {
 pub fn definition(base: &str, tms: TileMatrixSet) -> Value {
     let (origin, axes) = match tms {
         TileMatrixSet::WebMercatorQuad => (
-            json!([-20_037_508.342_789_244, 20_037_508.342_789_244]),
+            json!([
+                -rummet_core::WEB_MERCATOR_WORLD_M / 2.0,
+                rummet_core::WEB_MERCATOR_WORLD_M / 2.0
+            ]),
             json!(["X", "Y"]),
         ),
         // EPSG:3006 orders its axes northing, easting, so the origin is written N, E.
