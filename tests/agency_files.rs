@@ -4,131 +4,16 @@
 //! publishes. Error and warning lines are asserted word for word: they are what a data
 //! steward reads.
 
-use std::path::Path;
-
 use rummet_core::DatasetId;
-use rummet_loaders::catalog::{self, CatalogEntry, FieldType};
 use rusqlite::types::Value;
 
 use crate::load_cli::{rummet, version};
 use crate::support::TestDb;
-use crate::support::fixtures::{self, E0, N0};
+use crate::support::agency::{
+    entry, lamningar_lan, load_json, nvdb_3d, ok, sqlite_type, square, stderr, table, value,
+};
+use crate::support::fixtures;
 use crate::support::gpkg::{self, Layer};
-
-fn entry(id: &str) -> &'static CatalogEntry {
-    catalog::get(&DatasetId::parse(id).expect("id")).expect("catalog entry")
-}
-
-fn sqlite_type(kind: FieldType) -> &'static str {
-    match kind {
-        FieldType::Text => "TEXT",
-        FieldType::Integer | FieldType::Boolean => "INTEGER",
-        FieldType::Double => "REAL",
-    }
-}
-
-/// A value of feature `i` for a field of `kind`.
-fn value(kind: FieldType, i: usize) -> Value {
-    let n = i64::try_from(i).expect("small");
-    match kind {
-        FieldType::Text => Value::Text(format!("Åäö {i}")),
-        FieldType::Integer | FieldType::Boolean => Value::Integer(n + 1),
-        #[expect(clippy::cast_precision_loss, reason = "tiny index")]
-        FieldType::Double => Value::Real((n as f64 + 1.0) * 1.5),
-    }
-}
-
-/// A square ring (with Z = 100 + i and M = i at every corner) of feature `i` near Jönköping.
-fn square(i: usize) -> Vec<[f64; 4]> {
-    #[expect(clippy::cast_precision_loss, reason = "tiny index")]
-    let (x, z) = (E0 + i as f64 * 1000.0, 100.0 + i as f64);
-    let m = z - 100.0;
-    vec![
-        [x, N0, z, m],
-        [x, N0 + 800.0, z, m],
-        [x + 800.0, N0 + 800.0, z, m],
-        [x + 800.0, N0, z, m],
-        [x, N0, z, m],
-    ]
-}
-
-/// The NVDB homogenised GeoPackage as Lastkajen ships it: one layer of 3D links, the road
-/// keeper published as text (`vaghallare` values per feature).
-fn nvdb_3d(path: &Path, vaghallare: &[&str]) {
-    let e = entry("nvdb_vagnat");
-    let columns = e
-        .fields
-        .iter()
-        .map(|f| {
-            let t = if f.column == "vaghallare" {
-                "TEXT"
-            } else {
-                sqlite_type(f.kind)
-            };
-            (f.source.clone(), t)
-        })
-        .collect();
-    let rows = (0..vaghallare.len())
-        .map(|i| {
-            let line = square(i)[..3].to_vec();
-            let values = e
-                .fields
-                .iter()
-                .map(|f| {
-                    if f.column == "vaghallare" {
-                        Value::Text(vaghallare[i].to_owned())
-                    } else {
-                        value(f.kind, i)
-                    }
-                })
-                .collect();
-            (gpkg::wkb(2, 3, false, &[line]), values)
-        })
-        .collect();
-    gpkg::write(
-        path,
-        3006,
-        &[Layer {
-            name: "TP_Vagnat",
-            geometry_type: Some("LINESTRING Z"),
-            columns,
-            rows,
-        }],
-    );
-}
-
-fn ok(out: &std::process::Output) -> serde_json::Value {
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null)
-}
-
-/// `rummet load ID --file PATH --json --no-seed` with `extra` flags, which must succeed: its
-/// report.
-fn load_json(db: &TestDb, id: &str, path: &str, extra: &[&str]) -> serde_json::Value {
-    let mut args = vec!["load", id, "--file", path, "--json", "--no-seed"];
-    args.extend_from_slice(extra);
-    ok(&rummet(db, &args))
-}
-
-fn stderr(out: &std::process::Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-async fn table(db: &TestDb, id: &str) -> String {
-    db.client()
-        .await
-        .query_one(
-            "SELECT table_name FROM rummet.datasets WHERE id = $1",
-            &[&id],
-        )
-        .await
-        .expect("registry")
-        .get(0)
-}
 
 #[tokio::test]
 async fn a_3d_nvdb_geopackage_with_text_road_keepers_loads_in_2d_with_codes_and_true_bounds() {
@@ -210,71 +95,6 @@ async fn a_coded_value_that_is_neither_code_nor_meaning_fails_naming_file_featur
         None,
         "nothing half-loaded"
     );
-}
-
-/// RAÄ's per-län GeoPackage: the attribute table `lamning`, and three denormalised geometry
-/// layers named for the län whose key is `lamning_uuid`; the polygons carry Z and M.
-fn lamningar_lan(path: &Path, lan: &str, with_uuid: bool) {
-    let e = entry("lamningar");
-    let columns: Vec<(String, &str)> = e
-        .fields
-        .iter()
-        .filter(|f| f.column != "lagesosakerhet_m")
-        .map(|f| {
-            let name = if f.source == "uuid" {
-                "lamning_uuid".to_owned()
-            } else {
-                f.source.clone()
-            };
-            (name, sqlite_type(f.kind))
-        })
-        .filter(|(n, _)| with_uuid || n != "lamning_uuid")
-        .collect();
-    let values = |i: usize| -> Vec<Value> {
-        columns
-            .iter()
-            .map(|(n, _)| Value::Text(format!("{n} {i}")))
-            .collect()
-    };
-    let layer = |kind: &str, geometry: &'static str, wkb: &dyn Fn(usize) -> Vec<u8>| {
-        (
-            format!("lämningar_län_{lan}_{kind}"),
-            geometry,
-            (0..3).map(|i| (wkb(i), values(i))).collect::<Vec<_>>(),
-        )
-    };
-    let layers = [
-        layer("point", "POINT", &|i| {
-            gpkg::wkb(1, 2, false, &[square(i)[..1].to_vec()])
-        }),
-        layer("linestring", "LINESTRING", &|i| {
-            gpkg::wkb(2, 2, false, &[square(i)[..3].to_vec()])
-        }),
-        layer("polygon", "POLYGON ZM", &|i| {
-            gpkg::wkb(3, 4, false, &[square(i)])
-        }),
-    ];
-    let mut all: Vec<Layer<'_>> = layers
-        .iter()
-        .map(|(name, geometry, rows)| Layer {
-            name,
-            geometry_type: Some(geometry),
-            columns: columns.clone(),
-            rows: rows.clone(),
-        })
-        .collect();
-    all.insert(
-        0,
-        Layer {
-            name: "lamning",
-            geometry_type: None,
-            columns: vec![("uuid".to_owned(), "TEXT")],
-            rows: (0..3)
-                .map(|i| (Vec::new(), vec![Value::Text(format!("u{i}"))]))
-                .collect(),
-        },
-    );
-    gpkg::write(path, 3006, &all);
 }
 
 #[tokio::test]
@@ -462,65 +282,6 @@ async fn an_optional_field_the_file_lacks_is_a_warning_in_the_report_on_stderr_a
 }
 
 #[tokio::test]
-async fn load_all_finds_renamed_files_by_content_and_says_what_it_skipped() {
-    let db = TestDb::new().await;
-    let dir = tempfile::tempdir().expect("tmp");
-    // A steward's own name for RAÄ's per-län file, and a note that is no dataset.
-    lamningar_lan(&dir.path().join("kulturmiljo_2026.gpkg"), "jönköping", true);
-    std::fs::write(dir.path().join("anteckningar.csv"), "a;b\r\n1;2\r\n").expect("csv");
-    // NVDB under its per-län name, recognised by the catalog's pattern (spelled as a Mac
-    // zip spells ä).
-    let nvdb = dir
-        .path()
-        .join("Jo\u{308}nko\u{308}pings_la\u{308}n_GeoPackage.gpkg");
-    nvdb_3d(&nvdb, &["statlig", "kommunal", "enskild"]);
-    let renamed = dir.path().join("Jönköpings_län_GeoPackage.zip");
-    {
-        use std::io::Write as _;
-        let mut zip = zip::ZipWriter::new(std::fs::File::create(&renamed).expect("zip"));
-        zip.start_file("NVDB_TP.gpkg", zip::write::SimpleFileOptions::default())
-            .expect("entry");
-        zip.write_all(&std::fs::read(&nvdb).expect("read"))
-            .expect("write");
-        zip.finish().expect("finish");
-    }
-    std::fs::remove_file(&nvdb).expect("rm");
-    let d = dir.path().display().to_string();
-    let out = rummet(&db, &["load", "--all", "--dir", &d, "--no-seed"]);
-    let err = stderr(&out);
-    assert!(out.status.success(), "{err}");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    for id in ["lamningar", "lamningar_linje", "lamningar_yta"] {
-        assert!(stdout.contains(&format!("loaded {id} version")), "{stdout}");
-    }
-    // The per-län NVDB extract is that län's part.
-    assert!(
-        stdout.contains("loaded nvdb_vagnat part lan:06 version"),
-        "{stdout}"
-    );
-    let csv = dir.path().join("anteckningar.csv").display().to_string();
-    let gpkg = dir
-        .path()
-        .join("kulturmiljo_2026.gpkg")
-        .display()
-        .to_string();
-    let lines: Vec<&str> = err.lines().collect();
-    assert!(
-        lines.contains(&format!(
-            "skipped {csv}: matches no catalog file name, and no dataset's layer and fields (nearest: \
-             pipos_service: {csv}: required field \"Typ\" is missing (the file has: a, b))"
-        ).as_str()),
-        "{err}"
-    );
-    for id in ["lamningar", "lamningar_linje", "lamningar_yta"] {
-        assert!(
-            lines.contains(&format!("{gpkg}: recognised as {id} by its content").as_str()),
-            "{err}"
-        );
-    }
-}
-
-#[tokio::test]
 async fn shapefile_z_and_geojson_altitudes_load_in_2d_and_are_reported() {
     let db = TestDb::new().await;
     let dir = tempfile::tempdir().expect("tmp");
@@ -585,162 +346,44 @@ async fn the_catalog_publishes_filtered_rows_and_load_warnings() {
 }
 
 #[tokio::test]
-async fn a_dataset_from_three_parts_is_one_dataset_and_a_part_is_replaced_alone() {
-    let app = crate::support::TestApp::new().await;
-    let dir = tempfile::tempdir().expect("tmp");
-    let load_part = |file: &str, part: &str, keepers: &[&str]| {
-        let path = dir.path().join(file);
-        nvdb_3d(&path, keepers);
-        load_json(
-            &app.db,
-            "nvdb_vagnat",
-            &path.display().to_string(),
-            &["--part", part],
-        )
-    };
-    load_part("Jönköpings_län_GeoPackage.gpkg", "lan:06", &["statlig"; 3]);
-    load_part("Kalmar_län_GeoPackage.gpkg", "lan:08", &["kommunal"; 3]);
-    load_part("Norrbottens_län_GeoPackage.gpkg", "lan:25", &["enskild"; 3]);
-    let t = table(&app.db, "nvdb_vagnat").await;
-    let before = keepers(&app.db, &t).await;
-    assert_eq!(before.get::<_, Vec<i64>>(0), [1, 1, 1, 2, 2, 2, 3, 3, 3]);
-
-    // Norrbotten again, now with two links: the other parts keep their features and ids.
-    let report = load_part(
-        "Norrbottens_län_GeoPackage.gpkg",
-        "lan:25",
-        &["statlig", "statlig"],
-    );
-    assert_eq!(report[0]["part"], "lan:25");
-    assert_eq!(report[0]["rows_loaded"], 2);
-    let after = keepers(&app.db, &table(&app.db, "nvdb_vagnat").await).await;
-    assert_eq!(after.get::<_, Vec<i64>>(0), [1, 1, 1, 2, 2, 2, 1, 1]);
-    assert_eq!(
-        after.get::<_, Vec<i64>>(1)[..6],
-        before.get::<_, Vec<i64>>(1)[..6]
-    );
-
-    // Tiles, statistics and OGC API see one dataset of eight links.
-    let id = DatasetId::parse("nvdb_vagnat").expect("id");
-    app.state
-        .datasets
-        .reload(&app.state.pool, &id)
-        .await
-        .expect("registry");
-    let items = app
-        .get("/collections/nvdb_vagnat/items?limit=100")
-        .await
-        .json();
-    assert_eq!(
-        items["features"].as_array().map(Vec::len),
-        Some(8),
-        "{items}"
-    );
-    let stats = app
-        .get("/api/stats/nvdb_vagnat?by=lan&in=lan:06&measure=count")
-        .await
-        .json();
-    assert_eq!(stats["rows"][0]["features"], 8, "{stats}");
-    let catalog = app.get("/catalog").await.json();
-    let nvdb = catalog["datasets"]
-        .as_array()
-        .and_then(|d| d.iter().find(|d| d["id"] == "nvdb_vagnat"))
-        .cloned()
-        .expect("in /catalog");
-    assert_eq!(nvdb["features"], 8);
-    let parts: Vec<(String, String, i64)> = nvdb["parts"]
-        .as_array()
-        .expect("parts")
-        .iter()
-        .map(|p| {
-            (
-                p["part"].as_str().unwrap_or_default().to_owned(),
-                p["source"].as_str().unwrap_or_default().to_owned(),
-                p["features"].as_i64().unwrap_or(-1),
-            )
-        })
-        .collect();
-    assert_eq!(
-        parts,
-        [
-            (
-                "lan:06".to_owned(),
-                "Jönköpings_län_GeoPackage.gpkg".to_owned(),
-                3
-            ),
-            (
-                "lan:08".to_owned(),
-                "Kalmar_län_GeoPackage.gpkg".to_owned(),
-                3
-            ),
-            (
-                "lan:25".to_owned(),
-                "Norrbottens_län_GeoPackage.gpkg".to_owned(),
-                2
-            ),
-        ]
-    );
-}
-
-#[tokio::test]
-async fn a_whole_load_replaces_every_part_and_a_part_is_added_to_it_only_when_told() {
+async fn a_layer_read_because_it_is_the_files_one_of_its_family_is_said_in_a_warning() {
     let db = TestDb::new().await;
     let dir = tempfile::tempdir().expect("tmp");
-    let part = dir.path().join("Kalmar_län_GeoPackage.gpkg");
-    nvdb_3d(&part, &["statlig"; 3]);
-    let part = part.display().to_string();
-    load_json(&db, "nvdb_vagnat", &part, &["--part", "lan:08"]);
-    let whole = dir.path().join("Sverigepaket_TP.gpkg");
-    nvdb_3d(&whole, &["statlig"]);
-    load_json(&db, "nvdb_vagnat", &whole.display().to_string(), &[]);
-    let parts: i64 = db
-        .client()
-        .await
-        .query_one("SELECT count(*) FROM rummet.dataset_parts", &[])
-        .await
-        .expect("parts")
-        .get(0);
-    assert_eq!(parts, 0, "the whole load replaced the part");
-    let out = rummet(
-        &db,
-        &["load", "nvdb_vagnat", "--file", &part, "--part", "lan:08"],
+    let path = dir.path().join("punkter.gpkg");
+    let columns = vec![
+        ("uuid".to_owned(), "TEXT"),
+        ("lamningsnummer".to_owned(), "TEXT"),
+        ("lamningstyp".to_owned(), "TEXT"),
+    ];
+    let rows = (0..2)
+        .map(|i| {
+            (
+                gpkg::wkb(1, 2, false, &[square(i)[..1].to_vec()]),
+                vec![
+                    Value::Text(format!("u{i}")),
+                    Value::Text("L1".into()),
+                    Value::Text("Boplats".into()),
+                ],
+            )
+        })
+        .collect::<Vec<_>>();
+    gpkg::write(
+        &path,
+        3006,
+        &[Layer {
+            name: "punkter",
+            geometry_type: Some("POINT"),
+            columns,
+            rows,
+        }],
     );
-    assert_eq!(out.status.code(), Some(1));
+    let file = path.display().to_string();
+    let report = load_json(&db, "lamningar", &file, &[]);
+    assert_eq!(report[0]["rows_loaded"], 2);
     assert_eq!(
-        stderr(&out).trim_end(),
-        "error: lan:08: nvdb_vagnat serves a whole-dataset load (from Sverigepaket_TP.gpkg), which a part \
-         cannot be added to: load the whole dataset again, or start loading it by parts with --replace-whole"
-    );
-    let report = load_json(
-        &db,
-        "nvdb_vagnat",
-        &part,
-        &["--part", "lan:08", "--replace-whole"],
-    );
-    assert_eq!(report[0]["rows_loaded"], 3);
-    let n: i64 = db
-        .client()
-        .await
-        .query_one(
-            "SELECT rows_loaded FROM rummet.datasets WHERE id = 'nvdb_vagnat'",
-            &[],
+        report[0]["warnings"][0],
+        format!(
+            "{file}: no layer matches \"lämningar_*_point\": read \"punkter\", the file's one layer of MultiPoint geometries"
         )
-        .await
-        .expect("registry")
-        .get(0);
-    assert_eq!(n, 3, "the whole version is gone, only the new part serves");
-}
-
-/// The road keepers and ids of the features of version table `t`, in id order.
-async fn keepers(db: &TestDb, t: &str) -> tokio_postgres::Row {
-    db.client()
-        .await
-        .query_one(
-            &format!(
-                "SELECT array_agg(vaghallare ORDER BY fid), array_agg(fid ORDER BY fid) FROM rummet_data.{t}"
-            ),
-            &[],
-        )
-        .await
-        .expect("features")
+    );
 }

@@ -5,6 +5,7 @@
 mod support;
 
 mod agency_files;
+mod agency_parts;
 mod browser;
 mod catalog;
 mod cli;

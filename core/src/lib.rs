@@ -3,6 +3,7 @@
 //! in one crate means a loader can never write a table the server would name differently.
 
 mod dataset_id;
+mod kinds;
 #[cfg(test)]
 mod proptests;
 mod sql;
@@ -10,10 +11,10 @@ mod tile;
 pub mod tms;
 
 pub use dataset_id::{DatasetId, InvalidDatasetId};
+pub use kinds::{FieldType, GeometryKind, Role};
 pub use sql::{
     DATA_SCHEMA, PieceMeasures, REGISTRY_SCHEMA, covered_sql, cut_sql, escape_identifier,
-    escape_literal, field_aggregate_sql, field_aggregates_sql, geometry_dimension, piece_measures,
-    version_table,
+    escape_literal, field_aggregate_sql, field_aggregates_sql, piece_measures, version_table,
 };
 pub use tile::{
     InvalidTile, MAX_ZOOM, SWEDEN_BOUNDS_WGS84, TileCoord, WEB_MERCATOR_WORLD_M, ZOOM_BANDS,

@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use crate::DatasetId;
+use crate::{DatasetId, GeometryKind};
 
 /// Schema holding the registry, migrations and version sequence.
 pub const REGISTRY_SCHEMA: &str = "rummet";
@@ -79,7 +79,7 @@ pub fn escape_literal(text: &str) -> String {
     format!("'{}'", text.replace('\'', "''"))
 }
 
-/// The measures of an overlay piece of `dimension` (1 points, 2 lines, 3 polygons), as SQL
+/// The measures of an overlay piece of a `geometry` family, as SQL
 /// over the piece expression: its length and area in metres, and whether it counts at all (a
 /// line along a unit's border, or a polygon touching it, has nothing inside).
 pub struct PieceMeasures {
@@ -93,20 +93,20 @@ pub struct PieceMeasures {
 
 /// [`PieceMeasures`] of `piece`, shared by the load-time overlay and the on-the-fly cut.
 #[must_use]
-pub fn piece_measures(dimension: i32, piece: &str) -> PieceMeasures {
+pub fn piece_measures(geometry: GeometryKind, piece: &str) -> PieceMeasures {
     let zero = "0::float8".to_owned();
-    match dimension {
-        3 => PieceMeasures {
+    match geometry {
+        GeometryKind::Polygon => PieceMeasures {
             length: zero,
             area: format!("ST_Area({piece})"),
             counts: format!("ST_Area({piece}) > 0"),
         },
-        2 => PieceMeasures {
+        GeometryKind::Line => PieceMeasures {
             length: format!("ST_Length({piece})"),
             area: zero,
             counts: format!("ST_Length({piece}) > 0"),
         },
-        _ => PieceMeasures {
+        GeometryKind::Point => PieceMeasures {
             length: zero.clone(),
             area: zero,
             counts: "true".to_owned(),
@@ -114,23 +114,14 @@ pub fn piece_measures(dimension: i32, piece: &str) -> PieceMeasures {
     }
 }
 
-/// The dimension of a registry geometry type: 3 polygons, 2 lines, 1 points.
-#[must_use]
-pub fn geometry_dimension(geometry_type: &str) -> i32 {
-    match geometry_type {
-        "MultiPolygon" => 3,
-        "MultiLineString" => 2,
-        _ => 1,
-    }
-}
-
-/// SQL for the part of `feature` inside `unit`, both in SWEREF 99 TM, for a dataset of
-/// `dimension` (1 points, 2 lines, 3 polygons): the load-time overlay and the on-the-fly cut of
+/// SQL for the part of `feature` inside `unit`, both in SWEREF 99 TM, for a dataset of the
+/// `geometry` family: the load-time overlay and the on-the-fly cut of
 /// a drawn area measure alike. A feature wholly inside (most of them) is taken whole; only
 /// those crossing the unit's edge are cut. A polygon is made valid before cutting: the
 /// transform to SWEREF 99 TM can nudge a valid ring into a self-touch GEOS refuses.
-fn clip_sql(dimension: i32, unit: &str, feature: &str) -> String {
-    let input = if dimension == 3 {
+fn clip_sql(geometry: GeometryKind, unit: &str, feature: &str) -> String {
+    let dimension = geometry.collection_type();
+    let input = if geometry == GeometryKind::Polygon {
         format!("ST_MakeValid({feature})")
     } else {
         feature.to_owned()
@@ -155,13 +146,13 @@ fn clip_sql(dimension: i32, unit: &str, feature: &str) -> String {
 /// instead of 5.
 #[must_use]
 pub fn cut_sql(
-    dimension: i32,
+    geometry: GeometryKind,
     (unit_geom, unit_box): (&str, &str),
     source: &str,
     select: &str,
     filter: &str,
 ) -> String {
-    let clip = clip_sql(dimension, unit_geom, "s.unit_g");
+    let clip = clip_sql(geometry, unit_geom, "s.unit_g");
     format!(
         "(SELECT s.*, {clip} AS unit_piece
           FROM (SELECT {select}, f.geom_3006 AS unit_g

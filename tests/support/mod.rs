@@ -1,5 +1,6 @@
 //! Test setup: the shared cluster, a database per test, and the production router.
 
+pub mod agency;
 mod cluster;
 pub mod fixtures;
 pub mod geojson;

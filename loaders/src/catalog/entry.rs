@@ -1,6 +1,7 @@
 //! One catalog entry: what a dataset is, where it comes from, and how its fields map.
 
 use rummet_core::DatasetId;
+pub use rummet_core::{FieldType, GeometryKind, Role};
 use serde::{Deserialize, Serialize};
 
 /// A dataset as the catalog describes it.
@@ -59,50 +60,6 @@ pub struct ZoomBy {
     pub zooms: std::collections::BTreeMap<String, u8>,
 }
 
-/// Thematic data or a division.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    /// Data shown and measured.
-    Thematic,
-    /// Areas statistics are grouped by (kommun, län, ...).
-    Division,
-}
-
-/// Geometry family; stored as the multi type so one table holds single and multi parts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum GeometryKind {
-    /// Points, stored as `MultiPoint`.
-    Point,
-    /// Lines, stored as `MultiLineString`.
-    Line,
-    /// Polygons, stored as `MultiPolygon`.
-    Polygon,
-}
-
-impl GeometryKind {
-    /// The PostGIS type of the stored column.
-    #[must_use]
-    pub fn postgis_type(self) -> &'static str {
-        match self {
-            Self::Point => "MultiPoint",
-            Self::Line => "MultiLineString",
-            Self::Polygon => "MultiPolygon",
-        }
-    }
-
-    /// The `ST_CollectionExtract` type number of this family.
-    #[must_use]
-    pub fn collection_type(self) -> i32 {
-        match self {
-            Self::Point => 1,
-            Self::Line => 2,
-            Self::Polygon => 3,
-        }
-    }
-}
-
 /// Where a dataset is published.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -126,6 +83,10 @@ pub struct Source {
     /// Set by `rummet load --layer`: `layer` is the one to read, with no fallback.
     #[serde(skip)]
     pub layer_given: bool,
+    /// Set when recognising files by content: a layer must match `layer` by name or
+    /// pattern; the geometry-family fallback would take any file's one layer of the family.
+    #[serde(skip)]
+    pub layer_by_name_only: bool,
     /// The file inside a zip holding several of the format (stem, without extension).
     #[serde(default)]
     pub member: Option<String>,
@@ -245,33 +206,6 @@ impl Field {
                         .position(|a| a.as_ref().to_lowercase() == n.to_lowercase())
                 })
             })
-    }
-}
-
-/// Column types a field can map to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum FieldType {
-    /// `text`.
-    Text,
-    /// `bigint`.
-    Integer,
-    /// `double precision`.
-    Double,
-    /// `boolean`.
-    Boolean,
-}
-
-impl FieldType {
-    /// The PostgreSQL column type.
-    #[must_use]
-    pub fn sql_type(self) -> &'static str {
-        match self {
-            Self::Text => "text",
-            Self::Integer => "bigint",
-            Self::Double => "double precision",
-            Self::Boolean => "boolean",
-        }
     }
 }
 

@@ -342,10 +342,6 @@ pub(super) async fn register(
     }
     let count = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
     let catalog = serde_json::to_value(entry).unwrap_or_default();
-    let role = match entry.role {
-        crate::catalog::Role::Thematic => "thematic",
-        crate::catalog::Role::Division => "division",
-    };
     let format = serde_json::to_value(entry.source.format).unwrap_or_default();
     let row = tx
         .query_one(
@@ -358,8 +354,8 @@ pub(super) async fn register(
                 &entry.description,
                 &entry.licence,
                 &entry.attribution,
-                &role,
-                &entry.geometry.postgis_type(),
+                &entry.role,
+                &entry.geometry,
                 &reg.source,
                 &format.as_str().unwrap_or_default(),
                 &reg.sha256,

@@ -23,7 +23,8 @@ pub(super) enum Cell {
 pub(super) enum Coded {
     /// The field has no code list, or the value is a code or a meaning in it (or empty).
     Known,
-    /// A text field's value is in neither column of the list: stored as published.
+    /// The value is in neither column of the list (a code the list lacks, or for a text
+    /// field any text): stored as published, and warned of.
     Unknown,
 }
 
@@ -47,6 +48,19 @@ pub(super) fn decode(value: Value, field: &Field) -> Result<(Value, Coded), Stri
         return Ok((value, Coded::Known));
     }
     let folded = text.to_lowercase();
+    // A code is found by its value where it is a number: DBF and GeoPackage integers drop
+    // the leading zeros a catalog's `"01"` keeps.
+    let number = text.parse::<i64>().ok();
+    let by_code = || {
+        field.codes.get_key_value(&text).or_else(|| {
+            number.and_then(|n| {
+                field
+                    .codes
+                    .iter()
+                    .find(|(code, _)| code.parse::<i64>().ok() == Some(n))
+            })
+        })
+    };
     let by_meaning = || {
         field
             .codes
@@ -55,8 +69,13 @@ pub(super) fn decode(value: Value, field: &Field) -> Result<(Value, Coded), Stri
     };
     match field.kind {
         FieldType::Integer => {
-            if text.parse::<i64>().is_ok() {
-                return Ok((value, Coded::Known));
+            if number.is_some() {
+                let known = if by_code().is_some() {
+                    Coded::Known
+                } else {
+                    Coded::Unknown
+                };
+                return Ok((value, known));
             }
             match by_meaning() {
                 Some((code, _)) => Ok((Value::Text(code.clone()), Coded::Known)),
@@ -71,12 +90,8 @@ pub(super) fn decode(value: Value, field: &Field) -> Result<(Value, Coded), Stri
                 )),
             }
         }
-        _ => match field
-            .codes
-            .get(&text)
-            .or_else(|| by_meaning().map(|(_, m)| m))
-        {
-            Some(meaning) => Ok((Value::Text(meaning.clone()), Coded::Known)),
+        _ => match by_code().or_else(by_meaning) {
+            Some((_, meaning)) => Ok((Value::Text(meaning.clone()), Coded::Known)),
             None => Ok((value, Coded::Unknown)),
         },
     }

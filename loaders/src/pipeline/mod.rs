@@ -126,7 +126,7 @@ async fn load_named(
         .await
         .map_err(LoadError::db("starting the load transaction"))?;
     let version = begin(&tx, entry).await?;
-    let slot = parts::prepare(&tx, entry.id.as_str(), options.part, options.replace_whole).await?;
+    let slot = parts::prepare(&tx, entry, (&name, options.part), options.replace_whole).await?;
     let fid_base = slot.as_ref().map_or(0, |s| s.base);
 
     let total = reader.feature_count();
@@ -137,7 +137,10 @@ async fn load_named(
     tracing::debug!(dataset = %entry.id, elapsed = ?step.elapsed(), rows_read, "staged");
     let rows_filtered = stage::apply_filter(&tx, entry).await?;
     let step = Instant::now();
-    let checked = stage::validate(&tx, entry, expected_srid).await?;
+    // Feature numbers as the file counts them, not as a part's ids are offset.
+    let checked = stage::validate(&tx, entry, expected_srid)
+        .await?
+        .numbered_from(fid_base);
     tracing::debug!(dataset = %entry.id, elapsed = ?step.elapsed(), "validated");
     check_whole(entry, &name, rows_read - rows_filtered, &checked)?;
 
@@ -147,33 +150,33 @@ async fn load_named(
         build::build_version(&tx, entry, &table, expected_srid, slot.as_ref()).await?;
     tracing::debug!(dataset = %entry.id, elapsed = ?step.elapsed(), rows_loaded, "built and indexed");
     let bounds = build::extent(&tx, &table).await?;
-    // A part's own counts go to its row; the dataset's registry row counts every part.
-    let (total_read, total_loaded) = match &slot {
-        Some(slot) => {
-            parts::record(
-                &tx,
-                entry.id.as_str(),
-                slot,
-                version,
-                (&name, &sha256),
-                (rows_read, rows_loaded),
-                &staged.warnings,
-            )
-            .await?;
-            parts::totals(&tx, entry.id.as_str()).await?
-        }
-        None => (rows_read, rows_loaded),
+    let counts = parts::Counts {
+        read: rows_read,
+        loaded: rows_loaded,
+        filtered: rows_filtered,
+        repaired: checked.invalid,
+        flattened: checked.flattened,
     };
+    let provenance = (version, name.as_str(), sha256.as_str());
+    let totals = parts::account(
+        &tx,
+        entry.id.as_str(),
+        slot.as_ref(),
+        provenance,
+        counts,
+        &staged.warnings,
+    )
+    .await?;
     let registration = build::Registration {
         source: &name,
         sha256: &sha256,
         version,
         table: &table,
-        rows_read: total_read,
-        rows_loaded: total_loaded,
-        rows_repaired: checked.invalid,
-        rows_filtered,
-        rows_flattened: checked.flattened,
+        rows_read: totals.read,
+        rows_loaded: totals.loaded,
+        rows_repaired: totals.repaired,
+        rows_filtered: totals.filtered,
+        rows_flattened: totals.flattened,
         dropped_dimensions: checked.dropped,
         warnings: &staged.warnings,
         bounds,

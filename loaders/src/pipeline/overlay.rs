@@ -8,8 +8,7 @@
 use std::time::{Duration, Instant};
 
 use rummet_core::{
-    DATA_SCHEMA, cut_sql, escape_identifier, field_aggregates_sql, geometry_dimension,
-    piece_measures,
+    DATA_SCHEMA, GeometryKind, cut_sql, escape_identifier, field_aggregates_sql, piece_measures,
 };
 use serde::Serialize;
 use tokio_postgres::Transaction;
@@ -42,7 +41,7 @@ struct Serving {
     id: String,
     version: i64,
     table: String,
-    geometry_type: String,
+    geometry: GeometryKind,
     /// Code and name columns, for a division.
     division: Option<(String, String)>,
     /// The catalog fields, copied into the overlay.
@@ -104,7 +103,7 @@ async fn serving(tx: &Transaction<'_>) -> Result<Vec<Serving>> {
             id: r.get("id"),
             version: r.get("version"),
             table: r.get("table_name"),
-            geometry_type: r.get("geometry_type"),
+            geometry: r.get("geometry_type"),
             division: r
                 .get::<_, Option<String>>("code")
                 .zip(r.get::<_, Option<String>>("name")),
@@ -203,7 +202,7 @@ async fn overlay(
     .await
     .map_err(LoadError::db("replacing the overlay summary"))?;
     // Only polygons cover anything; lines and points skip the per-cluster pass.
-    let polygons = geometry_dimension(&dataset.geometry_type) == 3;
+    let polygons = dataset.geometry == GeometryKind::Polygon;
     let covered = if polygons {
         write_cover(tx, &table, dataset, division).await?;
         "SELECT code, sum(ST_Area(geom)) AS covered_m2 FROM rummet.overlay_cover
@@ -371,7 +370,7 @@ async fn measure(
     dataset: &Serving,
     division: &Serving,
 ) -> Result<u64> {
-    let dim = geometry_dimension(&dataset.geometry_type);
+    let geometry = dataset.geometry;
     let source = qualified(&dataset.table);
     let field_list = columns(&dataset.fields, "");
     let f_fields = columns(&dataset.fields, "f.");
@@ -396,15 +395,15 @@ async fn measure(
          WHERE u.division = $1",
         c_fields = columns(&dataset.fields, "c."),
         lateral = cut_sql(
-            dim,
+            geometry,
             ("u.geom", "u.bbox3857"),
             &source,
             &format!("f.fid{f_fields}"),
             "true"
         ),
     );
-    let m = piece_measures(dim, "p.unit_piece");
-    let pieces = if dim == 3 {
+    let m = piece_measures(geometry, "p.unit_piece");
+    let pieces = if geometry == GeometryKind::Polygon {
         polygon_pieces(tx, table, &cut, &field_list, &p_fields, division).await?
     } else {
         // Lengths and counts need no piece, and points or lines never dissolve.
@@ -458,7 +457,7 @@ async fn polygon_pieces(
     p_fields: &str,
     division: &Serving,
 ) -> Result<u64> {
-    let m = piece_measures(3, "p.unit_piece");
+    let m = piece_measures(GeometryKind::Polygon, "p.unit_piece");
     tx.execute(
         &format!(
             "CREATE TEMP TABLE rummet_pieces ON COMMIT DROP AS

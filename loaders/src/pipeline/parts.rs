@@ -7,6 +7,7 @@
 use rummet_core::{DATA_SCHEMA, escape_identifier};
 use tokio_postgres::Transaction;
 
+use crate::catalog::CatalogEntry;
 use crate::{LoadError, Result};
 
 /// Bits of a feature id below the part number: 2^40 features per part.
@@ -34,7 +35,7 @@ impl Part {
                     .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
         });
         if ok {
-            Ok(Self(text.to_owned()))
+            Ok(Self(canonical(text)))
         } else {
             Err(format!(
                 "part {text:?} is not of the form division:code (e.g. lan:25, kommun:0680)"
@@ -46,6 +47,34 @@ impl Part {
     #[must_use]
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// The division the part follows (`lan`).
+    #[must_use]
+    pub fn division(&self) -> &str {
+        self.0.split_once(':').map_or("", |(d, _)| d)
+    }
+
+    /// The unit's code (`25`).
+    #[must_use]
+    pub fn code(&self) -> &str {
+        self.0.split_once(':').map_or("", |(_, c)| c)
+    }
+}
+
+/// `division:code` with the code as SCB writes it: län codes two digits and kommun codes four,
+/// zero-padded, so `lan:6` and `lan:06` are one part, not two overlapping ones.
+fn canonical(text: &str) -> String {
+    let (division, code) = text.split_once(':').unwrap_or((text, ""));
+    let width = match division {
+        "lan" => 2,
+        "kommun" => 4,
+        _ => 0,
+    };
+    if code.chars().all(|c| c.is_ascii_digit()) {
+        format!("{division}:{code:0>width$}")
+    } else {
+        text.to_owned()
     }
 }
 
@@ -73,36 +102,64 @@ impl Slot {
 }
 
 /// Reserves the part's number (its existing one, or the next free one) and finds the serving
-/// version to carry the other parts from. A dataset serving a whole-dataset load has no parts
-/// to keep: a part cannot be added to it unless `replace_whole` says to start over from this
-/// part.
+/// version to carry the other parts from, refusing a part that cannot sit beside them: one of
+/// another division (`kommun:0680` inside a dataset loaded by `lan` parts would overlap
+/// `lan:06`), a code the division does not have, or parts loaded under another catalog entry
+/// (their columns would not mean the same). A dataset serving a whole-dataset load has no
+/// parts to keep: a part cannot be added to it unless `replace_whole` says to start over.
 pub(super) async fn slot(
     tx: &Transaction<'_>,
-    id: &str,
-    part: &Part,
+    entry: &CatalogEntry,
+    (input, part): (&str, &Part),
     replace_whole: bool,
 ) -> Result<Slot> {
+    let id = entry.id.as_str();
+    let refuse = |message: String| LoadError::Rejected {
+        input: input.to_owned(),
+        message: format!("part {part}: {message}"),
+    };
+    check_code(tx, part).await.map_err(&refuse)?;
     let serving = tx
         .query_opt(
-            "SELECT d.table_name, d.source, \
-                    (SELECT count(*) FROM rummet.dataset_parts p WHERE p.dataset = d.id) AS parts \
+            "SELECT d.table_name, d.source, d.catalog->'fields' AS fields, \
+                    ARRAY(SELECT p.part FROM rummet.dataset_parts p WHERE p.dataset = d.id ORDER BY p.part) AS parts \
              FROM rummet.datasets d WHERE d.id = $1",
             &[&id],
         )
         .await
         .map_err(LoadError::db("reading the dataset's parts"))?;
     let carried_from = match serving {
-        Some(row) if row.get::<_, i64>("parts") > 0 => Some(row.get::<_, String>("table_name")),
+        Some(row) if !row.get::<_, Vec<String>>("parts").is_empty() => {
+            let parts: Vec<String> = row.get("parts");
+            let other = parts
+                .iter()
+                .filter_map(|p| Part::parse(p).ok())
+                .find(|p| p.division() != part.division());
+            if let Some(other) = other {
+                return Err(refuse(format!(
+                    "{id} is loaded by {} parts ({}), which a {} part would overlap: load it by {} parts, or load the whole dataset",
+                    other.division(),
+                    parts.join(", "),
+                    part.division(),
+                    other.division()
+                )));
+            }
+            let fields: Option<serde_json::Value> = row.get("fields");
+            if fields != serde_json::to_value(&entry.fields).ok() {
+                return Err(refuse(format!(
+                    "the catalog's fields of {id} changed since its other parts ({}) were loaded: load every part again, starting with --replace-whole",
+                    parts.join(", ")
+                )));
+            }
+            Some(row.get::<_, String>("table_name"))
+        }
         Some(_) if replace_whole => None,
         Some(row) => {
-            return Err(LoadError::Rejected {
-                input: part.to_string(),
-                message: format!(
-                    "{id} serves a whole-dataset load (from {}), which a part cannot be added to: \
-                     load the whole dataset again, or start loading it by parts with --replace-whole",
-                    public_name(&row.get::<_, String>("source"))
-                ),
-            });
+            return Err(refuse(format!(
+                "{id} serves a whole-dataset load (from {}), which a part cannot be added to: \
+                 load the whole dataset again, or start loading it by parts with --replace-whole",
+                public_name(&row.get::<_, String>("source"))
+            )));
         }
         None => None,
     };
@@ -128,18 +185,48 @@ pub(super) async fn slot(
     })
 }
 
+/// Refuses a code its division does not have, when the division is loaded (a part of a
+/// division Rummet does not hold is taken as written).
+async fn check_code(tx: &Transaction<'_>, part: &Part) -> Result<(), String> {
+    let codes: Vec<String> = tx
+        .query_one(
+            "SELECT ARRAY(SELECT code FROM rummet.division_units WHERE division = $1 ORDER BY code)",
+            &[&part.division()],
+        )
+        .await
+        .map_err(|e| format!("reading the division's codes: {e}"))?
+        .get(0);
+    if codes.is_empty() || codes.iter().any(|c| c == part.code()) {
+        return Ok(());
+    }
+    let shown: Vec<&str> = codes.iter().take(30).map(String::as_str).collect();
+    Err(format!(
+        "{} has no unit {} (its codes: {}{})",
+        part.division(),
+        part.code(),
+        shown.join(", "),
+        if codes.len() > shown.len() {
+            ", ..."
+        } else {
+            ""
+        }
+    ))
+}
+
 /// The slot of a part load, or `None` for a whole-dataset load, which forgets the parts it
 /// replaces.
 pub(super) async fn prepare(
     tx: &Transaction<'_>,
-    id: &str,
-    part: Option<&Part>,
+    entry: &CatalogEntry,
+    (input, part): (&str, Option<&Part>),
     replace_whole: bool,
 ) -> Result<Option<Slot>> {
     if let Some(part) = part {
-        return slot(tx, id, part, replace_whole).await.map(Some);
+        return slot(tx, entry, (input, part), replace_whole)
+            .await
+            .map(Some);
     }
-    clear(tx, id).await?;
+    clear(tx, entry.id.as_str()).await?;
     Ok(None)
 }
 
@@ -154,18 +241,36 @@ pub(super) async fn clear(tx: &Transaction<'_>, id: &str) -> Result<()> {
     Ok(())
 }
 
-/// Features read and loaded over every part of the dataset.
-pub(super) async fn totals(tx: &Transaction<'_>, id: &str) -> Result<(u64, u64)> {
+/// A load's counts, of one part or summed over every part of the dataset.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Counts {
+    pub read: u64,
+    pub loaded: u64,
+    pub filtered: u64,
+    pub repaired: u64,
+    pub flattened: u64,
+}
+
+/// The counts summed over every part of the dataset, for its registry row.
+async fn totals(tx: &Transaction<'_>, id: &str) -> Result<Counts> {
     let row = tx
         .query_one(
-            "SELECT coalesce(sum(rows_read), 0)::bigint, coalesce(sum(rows_loaded), 0)::bigint \
+            "SELECT coalesce(sum(rows_read), 0)::bigint, coalesce(sum(rows_loaded), 0)::bigint, \
+                    coalesce(sum(rows_filtered), 0)::bigint, coalesce(sum(rows_repaired), 0)::bigint, \
+                    coalesce(sum(rows_flattened), 0)::bigint \
              FROM rummet.dataset_parts WHERE dataset = $1",
             &[&id],
         )
         .await
         .map_err(LoadError::db("counting the parts"))?;
     let n = |i: usize| u64::try_from(row.get::<_, i64>(i)).unwrap_or(0);
-    Ok((n(0), n(1)))
+    Ok(Counts {
+        read: n(0),
+        loaded: n(1),
+        filtered: n(2),
+        repaired: n(3),
+        flattened: n(4),
+    })
 }
 
 /// A file's name without its directory, for messages.
@@ -206,25 +311,44 @@ pub(super) async fn carry_other_parts(
         })
 }
 
+/// The counts the dataset's registry row gets: a whole load's own, or, for a part, the sums
+/// over every part once this part's row is recorded.
+pub(super) async fn account(
+    tx: &Transaction<'_>,
+    id: &str,
+    slot: Option<&Slot>,
+    (version, source, sha256): (i64, &str, &str),
+    counts: Counts,
+    warnings: &[String],
+) -> Result<Counts> {
+    let Some(slot) = slot else {
+        return Ok(counts);
+    };
+    record(tx, id, slot, version, (source, sha256), counts, warnings).await?;
+    totals(tx, id).await
+}
+
 /// Records the part's provenance in the registry of parts.
-pub(super) async fn record(
+async fn record(
     tx: &Transaction<'_>,
     id: &str,
     slot: &Slot,
     version: i64,
     provenance: (&str, &str),
-    rows: (u64, u64),
+    rows: Counts,
     warnings: &[String],
 ) -> Result<()> {
     let count = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
     tx.execute(
         "INSERT INTO rummet.dataset_parts AS p \
-           (dataset, part, part_no, version, source, sha256, rows_read, rows_loaded, warnings) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+           (dataset, part, part_no, version, source, sha256, rows_read, rows_loaded, warnings, \
+            rows_filtered, rows_repaired, rows_flattened) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
          ON CONFLICT (dataset, part) DO UPDATE SET version = EXCLUDED.version, \
            source = EXCLUDED.source, sha256 = EXCLUDED.sha256, loaded_at = now(), \
            rows_read = EXCLUDED.rows_read, rows_loaded = EXCLUDED.rows_loaded, \
-           warnings = EXCLUDED.warnings",
+           warnings = EXCLUDED.warnings, rows_filtered = EXCLUDED.rows_filtered, \
+           rows_repaired = EXCLUDED.rows_repaired, rows_flattened = EXCLUDED.rows_flattened",
         &[
             &id,
             &slot.part.as_str(),
@@ -232,9 +356,12 @@ pub(super) async fn record(
             &version,
             &provenance.0,
             &provenance.1,
-            &count(rows.0),
-            &count(rows.1),
+            &count(rows.read),
+            &count(rows.loaded),
             &warnings,
+            &count(rows.filtered),
+            &count(rows.repaired),
+            &count(rows.flattened),
         ],
     )
     .await
@@ -250,6 +377,14 @@ mod tests {
     fn parts_are_a_division_and_a_code() {
         assert!(Part::parse("lan:25").is_ok());
         assert!(Part::parse("kommun:0680").is_ok());
+        assert_eq!(
+            Part::parse("lan:6").map(|p| p.to_string()),
+            Ok("lan:06".into())
+        );
+        assert_eq!(
+            Part::parse("kommun:680").map(|p| p.to_string()),
+            Ok("kommun:0680".into())
+        );
         for bad in ["lan", "lan:", ":25", "Lan:25", "lan:2 5", "lan:25;drop"] {
             assert!(Part::parse(bad).is_err(), "{bad}");
         }

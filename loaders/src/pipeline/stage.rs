@@ -163,6 +163,18 @@ pub(super) struct Checked {
     pub dropped: Option<&'static str>,
 }
 
+impl Checked {
+    /// The same, with feature ids turned back into the file's feature numbers (a part's ids
+    /// are offset by its `base`).
+    pub fn numbered_from(mut self, base: i64) -> Self {
+        for fid in &mut self.invalid_fids {
+            *fid -= base;
+        }
+        self.wrong_type_fid = self.wrong_type_fid.map(|f| f - base);
+        self
+    }
+}
+
 pub(super) async fn validate(
     tx: &Transaction<'_>,
     entry: &CatalogEntry,

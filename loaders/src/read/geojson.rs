@@ -65,11 +65,23 @@ impl GeoJsonReader {
         Ok(reader)
     }
 
-    fn feature(&self, number: u64, f: &Json) -> Result<Feature> {
-        to_feature(&self.input, &self.fields, number, f, &self.notes)
+    /// Reads every feature to `emit`; once the whole file is read, warns of the optional
+    /// fields no feature had.
+    fn run(&self, emit: &mut dyn FnMut(Result<Feature>) -> bool) -> Result<()> {
+        let mut seen = vec![false; self.fields.len()];
+        let whole = self.features(emit, &mut seen)?;
+        if whole {
+            unseen_fields(&self.input, &self.fields, &seen, &self.notes);
+        }
+        Ok(())
     }
 
-    fn run(&self, emit: &mut dyn FnMut(Result<Feature>) -> bool) -> Result<()> {
+    /// Reads features to `emit` until it stops them; whether the whole file was read.
+    fn features(
+        &self,
+        emit: &mut dyn FnMut(Result<Feature>) -> bool,
+        seen: &mut [bool],
+    ) -> Result<bool> {
         let bad = LoadError::format(&self.input, FORMAT);
         let file = File::open(&self.local.path).map_err(|e| bad(e.to_string()))?;
         let mut number = 0u64;
@@ -83,17 +95,17 @@ impl GeoJsonReader {
                 number += 1;
                 let json: Json = serde_json::from_str(line)
                     .map_err(|e| bad(format!("feature {number}: {e}")))?;
-                if !emit(self.feature(number, &json)) {
-                    break;
+                if !emit(to_feature(&self.input, &self.fields, (number, &json), seen)) {
+                    return Ok(false);
                 }
             }
-            return Ok(());
+            return Ok(true);
         }
         let mut stopped = false;
         let mut failed = None;
         let mut on_feature = |json: Json| {
             number += 1;
-            let feature = self.feature(number, &json);
+            let feature = to_feature(&self.input, &self.fields, (number, &json), seen);
             if let Err(e) = feature {
                 failed = Some(e);
                 return false;
@@ -113,23 +125,24 @@ impl GeoJsonReader {
             return Err(e);
         }
         match result {
-            Ok(true) => Ok(()),
+            Ok(true) => Ok(true),
             Ok(false) => Err(bad("not a FeatureCollection (no `features` array)".into())),
-            Err(_) if stopped => Ok(()),
+            Err(_) if stopped => Ok(false),
             Err(e) => Err(bad(e.to_string())),
         }
     }
 }
 
 /// One GeoJSON feature object as a [`Feature`] with the catalog's `fields`, each found by any
-/// of its names, exactly or ignoring case. On the first feature a required field missing is a
-/// missing field of the input, and an optional one a warning in `notes`.
+/// of its names ([`Field::position_in`]), marking in `seen` the fields it has. A required
+/// field missing from the first feature is a missing field of the input; an optional one is
+/// only known missing once no feature had it ([`unseen_fields`]), since exporters leave
+/// out null properties.
 pub(super) fn to_feature(
     input: &str,
     fields: &[Field],
-    number: u64,
-    f: &Json,
-    notes: &Notes,
+    (number, f): (u64, &Json),
+    seen: &mut [bool],
 ) -> Result<Feature> {
     let value_err = |field: &str, message: String| LoadError::Value {
         input: input.to_owned(),
@@ -139,20 +152,18 @@ pub(super) fn to_feature(
     };
     let empty = Map::new();
     let props = f["properties"].as_object().unwrap_or(&empty);
+    let keys: Vec<&str> = props.keys().map(String::as_str).collect();
     let mut values = Vec::with_capacity(fields.len());
-    for field in fields {
-        let v = lookup(props, field);
-        if v.is_none() && number == 1 {
-            let available = props.keys().cloned().collect::<Vec<_>>().join(", ");
-            if field.required {
-                return Err(LoadError::MissingField {
-                    input: input.to_owned(),
-                    field: field.source.clone(),
-                    aliases: field.aliases.clone(),
-                    available,
-                });
-            }
-            notes.push(super::missing_optional(input, field, &available));
+    for (field, seen) in fields.iter().zip(seen.iter_mut()) {
+        let v = field.position_in(&keys).and_then(|i| props.get(keys[i]));
+        *seen |= v.is_some();
+        if v.is_none() && number == 1 && field.required {
+            return Err(LoadError::MissingField {
+                input: input.to_owned(),
+                field: field.source.clone(),
+                aliases: field.aliases.clone(),
+                available: keys.join(", "),
+            });
         }
         values.push(match v {
             None | Some(Json::Null) => Value::Null,
@@ -176,18 +187,16 @@ pub(super) fn to_feature(
     })
 }
 
-/// A field's value among a feature's properties, by any of its names: exactly, then ignoring
-/// case.
-fn lookup<'a>(props: &'a Map<String, Json>, field: &Field) -> Option<&'a Json> {
-    field.names().find_map(|n| props.get(n)).or_else(|| {
-        field.names().find_map(|n| {
-            let n = n.to_lowercase();
-            props
-                .iter()
-                .find(|(k, _)| k.to_lowercase() == n)
-                .map(|(_, v)| v)
-        })
-    })
+/// Warns in `notes` of each optional field no feature had.
+pub(super) fn unseen_fields(input: &str, fields: &[Field], seen: &[bool], notes: &Notes) {
+    for (field, _) in fields.iter().zip(seen).filter(|(_, seen)| !**seen) {
+        notes.push(format!(
+            "{input}: optional field {:?}{} is in no feature, so column {} is empty",
+            field.source,
+            super::nor(&field.aliases),
+            field.column
+        ));
+    }
 }
 
 /// The EPSG code of a legacy `"crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::3006"}}`

@@ -44,7 +44,8 @@ impl GeoPackageReader {
             )
             .and_then(|mut s| s.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect())
             .map_err(|e| bad(format!("no GeoPackage contents table ({e})")))?;
-        let layer = choose_layer(entry, &layers).map_err(&bad)?;
+        let notes = Notes::default();
+        let layer = choose_layer(entry, &layers, (&name, &notes)).map_err(&bad)?;
         let (geom_col, srs_id): (String, i64) = conn
             .query_row(
                 "SELECT column_name, srs_id FROM gpkg_geometry_columns WHERE table_name = ?1",
@@ -70,7 +71,6 @@ impl GeoPackageReader {
             .prepare(&format!("PRAGMA table_info({})", q(&layer)))
             .and_then(|mut s| s.query_map([], |r| r.get::<_, String>(1))?.collect())
             .map_err(|e| bad(e.to_string()))?;
-        let notes = Notes::default();
         let found =
             super::resolve_fields(entry, &format!("{name}, layer {layer}"), &columns, &notes)?;
         let select: Vec<String> = std::iter::once(q(&geom_col))
@@ -156,7 +156,11 @@ impl GeoPackageReader {
 /// names; else the catalog's layer by name, then by pattern (one layer must match); else the
 /// one layer of the catalog's geometry family, so an extract whose layers are named
 /// otherwise still loads. Anything else is an error listing the layers.
-fn choose_layer(entry: &CatalogEntry, layers: &[(String, String)]) -> Result<String, String> {
+fn choose_layer(
+    entry: &CatalogEntry,
+    layers: &[(String, String)],
+    (input, notes): (&str, &Notes),
+) -> Result<String, String> {
     let listed = || {
         layers
             .iter()
@@ -200,8 +204,22 @@ fn choose_layer(entry: &CatalogEntry, layers: &[(String, String)]) -> Result<Str
         .filter(|(_, t)| family_of(t) == Some(entry.geometry))
         .map(|(l, _)| l)
         .collect();
+    if entry.source.layer_by_name_only && entry.source.layer.is_some() {
+        return Err(format!(
+            "no layer matches {:?}",
+            entry.source.layer.as_deref().unwrap_or_default()
+        ));
+    }
     match (family.as_slice(), layers) {
-        ([one], _) => Ok((*one).clone()),
+        ([one], _) => {
+            if let Some(wanted) = &entry.source.layer {
+                notes.push(format!(
+                    "{input}: no layer matches {wanted:?}: read {one:?}, the file's one layer of {} geometries",
+                    entry.geometry.postgis_type()
+                ));
+            }
+            Ok((*one).clone())
+        }
         (_, [(only, _)]) if entry.source.layer.is_none() => Ok(only.clone()),
         _ => Err(format!(
             "no layer {} and not one layer of {} geometries among them (layers: {}): choose one with --layer",

@@ -153,6 +153,7 @@ impl ServiceReader {
         let agent = agent();
         let mut url = self.first_page();
         let mut number = 0u64;
+        let mut seen = vec![false; self.fields.len()];
         loop {
             let page = Self::fetch(&agent, &url)?;
             let features = page["features"]
@@ -167,9 +168,8 @@ impl ServiceReader {
                 if !emit(geojson::to_feature(
                     &self.url,
                     &self.fields,
-                    number,
-                    f,
-                    &self.notes,
+                    (number, f),
+                    &mut seen,
                 )) {
                     return Ok(());
                 }
@@ -185,7 +185,10 @@ impl ServiceReader {
             };
             match next {
                 Some(n) if !features.is_empty() && n != url => url = n,
-                _ => return Ok(()),
+                _ => {
+                    geojson::unseen_fields(&self.url, &self.fields, &seen, &self.notes);
+                    return Ok(());
+                }
             }
         }
     }

@@ -7,7 +7,7 @@ use anyhow::{Context, bail};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use rummet_core::DatasetId;
-use rummet_loaders::catalog::{self, CatalogEntry};
+use rummet_loaders::catalog::{self, CatalogEntry, SourceFormat};
 use rummet_loaders::discover;
 use rummet_loaders::pipeline::{self, LoadOptions, LoadReport, Part};
 use rummet_loaders::read::Input;
@@ -35,8 +35,9 @@ pub(super) struct LoadArgs {
     /// part and keeps the others, as one dataset to tiles, statistics and OGC API.
     #[arg(long, value_name = "DIVISION:CODE", conflicts_with = "all")]
     part: Option<String>,
-    /// With --part: let the part replace a dataset now serving a whole-dataset load.
-    #[arg(long, requires = "part")]
+    /// With --part (or --all finding parts): let a part replace a dataset now serving a
+    /// whole-dataset load.
+    #[arg(long)]
     replace_whole: bool,
     /// Load every catalog dataset with a file in --dir: recognised by the catalog's file
     /// names and patterns, else by its content (layers and fields).
@@ -74,6 +75,9 @@ struct Planned {
 
 /// What to load from where, decided before touching the database.
 fn plan(args: &LoadArgs) -> anyhow::Result<Vec<Planned>> {
+    if args.replace_whole && args.part.is_none() && !args.all {
+        bail!("--replace-whole is for a part: give --part, or --all with a directory of parts");
+    }
     if let (true, Some(dir)) = (args.all, &args.dir) {
         return plan_dir(dir);
     }
@@ -88,8 +92,14 @@ fn plan(args: &LoadArgs) -> anyhow::Result<Vec<Planned>> {
         .transpose()
         .map_err(anyhow::Error::msg)?;
     if let Some(layer) = &args.layer {
-        entry.source.layer = Some(layer.clone());
-        entry.source.layer_given = true;
+        if entry.source.format == SourceFormat::GeoPackage {
+            entry.source.layer = Some(layer.clone());
+            entry.source.layer_given = true;
+        } else {
+            // The other formats' "layers" are the files of a zip.
+            entry.source.member = Some(layer.clone());
+            entry.source.members.clear();
+        }
     }
     let bundled = rummet_loaders::demo::DATASETS
         .iter()

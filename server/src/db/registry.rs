@@ -1,6 +1,6 @@
 //! Reading the dataset registry the loaders write.
 
-use rummet_core::DatasetId;
+use rummet_core::{DatasetId, FieldType, GeometryKind, Role};
 use serde::{Deserialize, Serialize};
 use tokio_postgres::{GenericClient, Row};
 
@@ -21,10 +21,14 @@ pub struct Dataset {
     pub licence: String,
     /// Attribution shown on maps.
     pub attribution: String,
-    /// `thematic` or `division`.
-    pub role: String,
-    /// PostGIS geometry type of the stored column.
-    pub geometry_type: String,
+    /// Thematic data or a division.
+    pub role: Role,
+    /// Geometry family; published as the PostGIS type of the stored column.
+    #[serde(
+        rename = "geometry_type",
+        serialize_with = "GeometryKind::serialize_postgis"
+    )]
+    pub geometry: GeometryKind,
     /// Where the version was loaded from.
     pub source: String,
     /// SHA-256 of the source.
@@ -99,9 +103,9 @@ pub struct PartInfo {
 pub struct FieldInfo {
     /// Column name.
     pub name: String,
-    /// PostgreSQL type.
-    #[serde(rename = "type")]
-    pub kind: String,
+    /// Column type; published as the PostgreSQL type.
+    #[serde(rename = "type", serialize_with = "FieldType::serialize_sql")]
+    pub kind: FieldType,
     /// Meaning.
     pub description: String,
 }
@@ -135,7 +139,7 @@ fn from_row(row: &Row) -> Option<Dataset> {
         licence: row.get("licence"),
         attribution: row.get("attribution"),
         role: row.get("role"),
-        geometry_type: row.get("geometry_type"),
+        geometry: row.get("geometry_type"),
         source: row.get("source"),
         sha256: row.get("sha256"),
         version: row.get("version"),

@@ -15,6 +15,7 @@ pub use param::{Param, bind};
 pub use sql::SpatialContext;
 
 use crate::datasets::Dataset;
+use rummet_core::FieldType;
 
 /// Most comparisons one filter may hold.
 pub const MAX_TERMS: usize = 64;
@@ -104,13 +105,13 @@ pub enum FieldKind {
 }
 
 impl FieldKind {
-    /// The kind of a registry column type.
+    /// The kind of values of a column of `kind`.
     #[must_use]
-    pub fn of(sql_type: &str) -> Self {
-        match sql_type {
-            "bigint" | "double precision" | "integer" => Self::Number,
-            "boolean" => Self::Boolean,
-            _ => Self::Text,
+    pub fn of(kind: FieldType) -> Self {
+        match kind {
+            FieldType::Integer | FieldType::Double => Self::Number,
+            FieldType::Boolean => Self::Boolean,
+            FieldType::Text => Self::Text,
         }
     }
 
@@ -134,7 +135,7 @@ pub fn field_kind(dataset: &Dataset, field: &str) -> Result<FieldKind, String> {
         .fields
         .iter()
         .find(|f| f.name == field)
-        .map(|f| FieldKind::of(&f.kind))
+        .map(|f| FieldKind::of(f.kind))
         .ok_or_else(|| {
             let known: Vec<&str> = dataset.fields.iter().map(|f| f.name.as_str()).collect();
             format!(
@@ -194,7 +195,7 @@ impl Filter {
             dataset
                 .fields
                 .iter()
-                .any(|f| f.name == field && matches!(f.kind.as_str(), "bigint" | "integer"))
+                .any(|f| f.name == field && f.kind == FieldType::Integer)
         };
         let whole = |n: f64| (n.fract() == 0.0 && n.abs() < 9_007_199_254_740_992.0).then_some(n);
         #[expect(

@@ -5,6 +5,7 @@
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
+use rummet_core::Role;
 use serde_json::{Value, json};
 
 use super::base_url::base_url;
@@ -109,7 +110,7 @@ pub fn build(app: &App, base: &str) -> Value {
     let datasets: Vec<String> = all.iter().map(|d| d.id.to_string()).collect();
     let divisions: Vec<String> = all
         .iter()
-        .filter(|d| d.role == "division")
+        .filter(|d| d.role == Role::Division)
         .map(|d| d.id.to_string())
         .collect();
     let mut area_responses = stats_responses();

@@ -237,7 +237,7 @@ fn collection_paths(datasets: &[Arc<Dataset>]) -> Map<String, Value> {
     for ds in datasets {
         let mut parameters = items_parameters();
         for f in &ds.fields {
-            let schema = match FieldKind::of(&f.kind) {
+            let schema = match FieldKind::of(f.kind) {
                 FieldKind::Number => json!({"type": "number"}),
                 FieldKind::Boolean => json!({"type": "boolean"}),
                 FieldKind::Text => json!({"type": "string"}),

@@ -6,7 +6,7 @@ use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
-use rummet_core::DatasetId;
+use rummet_core::{DatasetId, GeometryKind};
 use serde_json::{Value, json};
 
 use super::ApiError;
@@ -66,8 +66,8 @@ pub async fn style(
 fn default_style(ds: &Dataset) -> Value {
     let id = ds.id.as_str();
     let layer = |kind: &str, suffix: &str, paint: Value| json!({"id": format!("{id}-{suffix}"), "type": kind, "source": id, "source-layer": id, "paint": paint});
-    let layers = match ds.geometry_type.as_str() {
-        "MultiPolygon" => vec![
+    let layers = match ds.geometry {
+        GeometryKind::Polygon => vec![
             layer(
                 "fill",
                 "fill",
@@ -79,12 +79,12 @@ fn default_style(ds: &Dataset) -> Value {
                 json!({"line-color": "#3d6b45", "line-width": 0.8}),
             ),
         ],
-        "MultiLineString" => vec![layer(
+        GeometryKind::Line => vec![layer(
             "line",
             "line",
             json!({"line-color": "#b5523b", "line-width": 1.2}),
         )],
-        _ => vec![layer(
+        GeometryKind::Point => vec![layer(
             "circle",
             "circle",
             json!({"circle-color": "#2f5d8a", "circle-radius": 3, "circle-stroke-color": "#fff", "circle-stroke-width": 0.5}),

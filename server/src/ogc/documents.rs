@@ -2,12 +2,12 @@
 //! collection and its queryables, built from the registry and the base URL clients reach us
 //! at. Only conformance classes the tests exercise are declared.
 
+use rummet_core::{FieldType, GeometryKind};
 use serde_json::{Value, json};
 
 use super::crs::{CRS84, Crs};
 use super::items::{DEFAULT_LIMIT, MAX_LIMIT};
 use crate::datasets::Dataset;
-use crate::filter::FieldKind;
 
 /// Link relation of vector tilesets (OGC API – Tiles).
 pub const REL_TILESETS_VECTOR: &str = "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector";
@@ -169,7 +169,7 @@ pub fn collection(base: &str, ds: &Dataset) -> Value {
         "id": id,
         "title": ds.title,
         "description": ds.description,
-        "keywords": [ds.agency, ds.role],
+        "keywords": [ds.agency, ds.role.as_str()],
         "attribution": ds.attribution,
         "license": ds.licence,
         "itemType": "feature",
@@ -197,25 +197,21 @@ pub fn collections(base: &str, datasets: &[std::sync::Arc<Dataset>]) -> Value {
 }
 
 /// JSON Schema type of a registry column.
-fn schema_type(kind: &str) -> Value {
-    match (FieldKind::of(kind), kind) {
-        (FieldKind::Number, "bigint" | "integer") => json!({"type": "integer"}),
-        (FieldKind::Number, _) => json!({"type": "number"}),
-        (FieldKind::Boolean, _) => json!({"type": "boolean"}),
-        (FieldKind::Text, _) => json!({"type": "string"}),
+fn schema_type(kind: FieldType) -> Value {
+    match kind {
+        FieldType::Integer => json!({"type": "integer"}),
+        FieldType::Double => json!({"type": "number"}),
+        FieldType::Boolean => json!({"type": "boolean"}),
+        FieldType::Text => json!({"type": "string"}),
     }
 }
 
-/// GeoJSON schema of a PostGIS geometry type.
-fn geometry_schema(geometry_type: &str) -> String {
-    let name = match geometry_type {
-        "MultiPolygon" => "MultiPolygon",
-        "MultiLineString" => "MultiLineString",
-        "MultiPoint" => "MultiPoint",
-        "Point" => "Point",
-        _ => "Geometry",
-    };
-    format!("https://geojson.org/schema/{name}.json")
+/// GeoJSON schema of the stored geometry (always the multi type).
+fn geometry_schema(geometry: GeometryKind) -> String {
+    format!(
+        "https://geojson.org/schema/{}.json",
+        geometry.postgis_type()
+    )
 }
 
 /// `/collections/{id}/queryables`: every field with its type and the catalog's Swedish
@@ -225,10 +221,10 @@ pub fn queryables(base: &str, ds: &Dataset) -> Value {
     let mut properties = serde_json::Map::new();
     properties.insert(
         "geometry".into(),
-        json!({"title": "geometri", "description": "The feature's geometry (S_INTERSECTS)", "$ref": geometry_schema(&ds.geometry_type)}),
+        json!({"title": "geometri", "description": "The feature's geometry (S_INTERSECTS)", "$ref": geometry_schema(ds.geometry)}),
     );
     for f in &ds.fields {
-        let mut p = schema_type(&f.kind);
+        let mut p = schema_type(f.kind);
         p["title"] = json!(f.name);
         p["description"] = json!(f.description);
         properties.insert(f.name.clone(), p);

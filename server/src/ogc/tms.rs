@@ -192,7 +192,7 @@ pub fn tileset(base: &str, layers: &[Arc<Dataset>], tms: TileMatrixSet, all: boo
             "id": d.id.as_str(),
             "title": d.title,
             "dataType": "vector",
-            "geometryDimension": match d.geometry_type.as_str() { "MultiPolygon" | "Polygon" => 2, "MultiLineString" | "LineString" => 1, _ => 0 },
+            "geometryDimension": d.geometry.dimension(),
             "minTileMatrix": "0",
             "maxTileMatrix": tms.max_level().to_string(),
             "propertiesSchema": {"type": "object", "properties": v["fields"].as_object().map(|f| f.iter().map(|(k, t)| (k.clone(), json!({"type": t.as_str().unwrap_or("string").to_lowercase()}))).collect::<serde_json::Map<_, _>>())},

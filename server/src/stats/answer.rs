@@ -124,7 +124,7 @@ pub fn rows_and_totals(q: &Question, result: &[PgRow]) -> (Vec<Row>, Totals) {
             .fields
             .iter()
             .find(|f| &f.name == g)
-            .map_or(FieldKind::Text, |f| FieldKind::of(&f.kind))
+            .map_or(FieldKind::Text, |f| FieldKind::of(f.kind))
     });
     let mut rows = Vec::with_capacity(result.len());
     let mut totals = Totals {

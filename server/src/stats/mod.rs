@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use deadpool_postgres::Pool;
 use moka::future::Cache;
-use rummet_core::geometry_dimension;
+use rummet_core::GeometryKind;
 use serde_json::json;
 use tokio_postgres::GenericClient;
 
@@ -305,8 +305,8 @@ impl StatsService {
         zones: Vec<Zone>,
         context: serde_json::Value,
     ) -> Result<Rendered, StatsError> {
-        let dimension = geometry_dimension(&q.dataset.geometry_type);
-        let cover = if dimension == 3
+        let geometry = q.dataset.geometry;
+        let cover = if geometry == GeometryKind::Polygon
             && q.measure == Measure::Share
             && q.filter.is_none()
             && q.group.is_none()
@@ -315,13 +315,8 @@ impl StatsService {
         } else {
             None
         };
-        let built: Built = sql::in_zones(
-            q,
-            &zones,
-            &q.dataset.table_name,
-            dimension,
-            cover.as_deref(),
-        );
+        let built: Built =
+            sql::in_zones(q, &zones, &q.dataset.table_name, geometry, cover.as_deref());
         let result = client.query(&built.sql, &bind(&built.params)).await?;
         let (rows, totals) = answer::rows_and_totals(q, &result);
         let geometries = if q.format == Format::GeoJson {
@@ -440,12 +435,6 @@ fn grouped_field<'q>(
         .fields
         .iter()
         .find(|f| f.name == *name && overlay.grouped.contains(&f.name))
-        .filter(|f| {
-            matches!(
-                f.kind.as_str(),
-                "bigint" | "integer" | "smallint" | "double precision" | "text" | "boolean"
-            )
-        })
 }
 
 /// The division whose load-time cover can answer a share over `zones` (kommun where it can),
@@ -524,7 +513,8 @@ pub(crate) mod testing {
             .iter()
             .map(|(name, kind)| FieldInfo {
                 name: (*name).into(),
-                kind: (*kind).into(),
+                kind: serde_json::from_value(serde_json::json!(kind))
+                    .unwrap_or_else(|e| panic!("{kind}: {e}")),
                 description: String::new(),
             })
             .collect();
@@ -541,8 +531,8 @@ pub(crate) mod testing {
             description: String::new(),
             licence: String::new(),
             attribution: String::new(),
-            role: "thematic".into(),
-            geometry_type: "MultiPolygon".into(),
+            role: rummet_core::Role::Thematic,
+            geometry: rummet_core::GeometryKind::Polygon,
             source: String::new(),
             sha256: String::new(),
             version: 1,

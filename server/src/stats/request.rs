@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use rummet_core::DatasetId;
+use rummet_core::{DatasetId, GeometryKind, Role};
 
 use super::StatsError;
 use crate::datasets::{Dataset, Datasets};
@@ -94,20 +94,19 @@ impl Measure {
                             .fields
                             .iter()
                             .find(|f| f.name == field)
-                            .map_or("not numeric", |f| f.kind.as_str())
+                            .map_or("not numeric", |f| f.kind.sql_type())
                     )));
                 }
                 Self::Field(agg, field.to_owned())
             }
         };
-        let geometry = dataset.geometry_type.as_str();
-        match (&measure, geometry) {
-            (Self::Length, g) if g != "MultiLineString" => Err(bad(format!(
+        match (&measure, dataset.geometry) {
+            (Self::Length, g) if g != GeometryKind::Line => Err(bad(format!(
                 "length needs lines, and {} holds {}",
                 dataset.id,
                 geometry_word(g)
             ))),
-            (Self::Area | Self::Share, g) if g != "MultiPolygon" => Err(bad(format!(
+            (Self::Area | Self::Share, g) if g != GeometryKind::Polygon => Err(bad(format!(
                 "{} needs polygons, and {} holds {}",
                 measure.name(),
                 dataset.id,
@@ -142,11 +141,11 @@ impl Measure {
     }
 }
 
-fn geometry_word(geometry_type: &str) -> &'static str {
-    match geometry_type {
-        "MultiPolygon" => "polygons",
-        "MultiLineString" => "lines",
-        _ => "points",
+fn geometry_word(geometry: GeometryKind) -> &'static str {
+    match geometry {
+        GeometryKind::Polygon => "polygons",
+        GeometryKind::Line => "lines",
+        GeometryKind::Point => "points",
     }
 }
 
@@ -245,7 +244,7 @@ pub fn dataset(datasets: &Datasets, id: &str) -> Result<Arc<Dataset>, StatsError
 /// When it is not loaded or is not a division.
 pub fn division(datasets: &Datasets, id: &str) -> Result<Arc<Dataset>, StatsError> {
     let d = dataset(datasets, id).map_err(|_| unknown_division(datasets, id))?;
-    if d.role == "division" {
+    if d.role == Role::Division {
         Ok(d)
     } else {
         Err(unknown_division(datasets, id))
@@ -256,7 +255,7 @@ fn unknown_division(datasets: &Datasets, id: &str) -> StatsError {
     let known: Vec<String> = datasets
         .all()
         .iter()
-        .filter(|d| d.role == "division")
+        .filter(|d| d.role == Role::Division)
         .map(|d| d.id.to_string())
         .collect();
     StatsError::UnknownDivision(format!(

@@ -9,7 +9,8 @@
 //! area or a border zone.
 
 use rummet_core::{
-    DATA_SCHEMA, covered_sql, cut_sql, escape_identifier, field_aggregate_sql, piece_measures,
+    DATA_SCHEMA, GeometryKind, covered_sql, cut_sql, escape_identifier, field_aggregate_sql,
+    piece_measures,
 };
 
 use super::request::{Aggregate, Measure, Question, UnitRef};
@@ -227,7 +228,7 @@ pub fn grouped(q: &Question, by: &str, field: &FieldInfo) -> Built {
                 0::float8, NULL::float8
          FROM rows
          ORDER BY kind, code, grp",
-        kind = field.kind,
+        kind = field.kind.sql_type(),
         column = escape_identifier(&field.name),
     );
     Built { sql, params }
@@ -297,14 +298,14 @@ pub struct Zone {
     pub ewkb: Vec<u8>,
 }
 
-/// A question over `zones`, cutting the features of `features` (a table of `dimension`:
+/// A question over `zones`, cutting the features of `features` (a table of the `geometry` family:
 /// 1 points, 2 lines, 3 polygons) on the fly.
 #[must_use]
 pub fn in_zones(
     q: &Question,
     zones: &[Zone],
     features: &str,
-    dimension: i32,
+    geometry: GeometryKind,
     cover: Option<&str>,
 ) -> Built {
     let mut params = Vec::new();
@@ -323,13 +324,13 @@ pub fn in_zones(
     let (group, value, filter) = feature_columns(q, &mut params);
     // Cut on the fly, a piece's overlaps are unknown: each zone's pieces are one cluster.
     let lateral = cut_sql(
-        dimension,
+        geometry,
         ("u.geom", "u.box"),
         &data_table(features),
         &format!("f.fid, {group} AS grp, {value} AS val"),
         &filter,
     );
-    let m = piece_measures(dimension, "p.piece");
+    let m = piece_measures(geometry, "p.piece");
     let cover = cover.map(|division| cover_sql(q, division, &mut params));
     let sql = answer(
         q,
@@ -350,7 +351,7 @@ pub fn in_zones(
             length = m.length,
             area = m.area,
             counts = m.counts,
-            piece = if dimension == 3 && cover.is_none() {
+            piece = if geometry == GeometryKind::Polygon && cover.is_none() {
                 "piece"
             } else {
                 "NULL::geometry"

@@ -1,5 +1,6 @@
 //! `TileJSON` 3.0 documents for QGIS, MapLibre and other clients.
 
+use rummet_core::FieldType;
 use serde_json::{Map, Value, json};
 
 use crate::datasets::Dataset;
@@ -45,7 +46,7 @@ fn vector_layer(ds: &Dataset) -> Value {
     let fields: Map<String, Value> = ds
         .fields
         .iter()
-        .map(|f| (f.name.clone(), Value::String(field_type(&f.kind).into())))
+        .map(|f| (f.name.clone(), Value::String(field_type(f.kind).into())))
         .collect();
     json!({
         "id": ds.id,
@@ -80,11 +81,11 @@ fn composite(layers: &[std::sync::Arc<Dataset>], base: &str) -> Value {
     })
 }
 
-/// `TileJSON` names for PostgreSQL column types.
-fn field_type(pg: &str) -> &'static str {
-    match pg {
-        "bigint" | "integer" | "double precision" | "numeric" => "Number",
-        "boolean" => "Boolean",
-        _ => "String",
+/// `TileJSON` names for column types.
+fn field_type(kind: FieldType) -> &'static str {
+    match kind {
+        FieldType::Integer | FieldType::Double => "Number",
+        FieldType::Boolean => "Boolean",
+        FieldType::Text => "String",
     }
 }

@@ -11,6 +11,9 @@ CREATE TABLE rummet.dataset_parts (
     loaded_at   timestamptz NOT NULL DEFAULT now(),
     rows_read   bigint NOT NULL,
     rows_loaded bigint NOT NULL,
+    rows_filtered  bigint NOT NULL DEFAULT 0,
+    rows_repaired  bigint NOT NULL DEFAULT 0,
+    rows_flattened bigint NOT NULL DEFAULT 0,
     warnings    text[] NOT NULL DEFAULT '{}',
     PRIMARY KEY (dataset, part),
     UNIQUE (dataset, part_no)

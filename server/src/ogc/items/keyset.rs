@@ -5,7 +5,7 @@
 //! The order is the `sortby` fields (ascending with NULLs last, descending with NULLs first,
 //! PostgreSQL's defaults) and then the stable `fid`, so every row has one place.
 
-use rummet_core::escape_identifier;
+use rummet_core::{FieldType, escape_identifier};
 use serde_json::Value;
 
 use super::request::SortKey;
@@ -141,7 +141,7 @@ pub fn predicate(
             .fields
             .iter()
             .find(|f| f.name == key.field)
-            .map_or("text", |f| f.kind.as_str());
+            .map_or(FieldType::Text, |f| f.kind);
         let placeholder = match value {
             Value::Null => None,
             Value::String(s) => Some(push(params, s.clone(), kind)),
@@ -196,15 +196,9 @@ fn past(column: &str, descending: bool, value: Option<&str>) -> String {
     }
 }
 
-fn push(params: &mut Vec<Param>, text: String, kind: &str) -> String {
+fn push(params: &mut Vec<Param>, text: String, kind: FieldType) -> String {
     params.push(Param::Text(text));
-    let cast = match kind {
-        "bigint" | "integer" => "int8",
-        "double precision" => "float8",
-        "boolean" => "boolean",
-        _ => "text",
-    };
-    format!("${}::text::{cast}", params.len())
+    format!("${}::text::{}", params.len(), kind.pg_cast())
 }
 
 #[cfg(test)]

@@ -6,11 +6,13 @@
 
 use std::path::{Path, PathBuf};
 
-use unicode_normalization::UnicodeNormalization;
-
 use crate::catalog::{self, CatalogEntry, SourceFormat};
 use crate::pipeline::Part;
 use crate::read::{self, Input};
+
+mod extract;
+
+pub use extract::lan_part;
 
 /// How a file was recognised as a dataset's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,46 +74,86 @@ pub fn scan(dir: &Path) -> std::io::Result<Discovery> {
             .iter()
             .filter(|e| e.matches_file_name(&name))
             .collect();
-        if !by_name.is_empty() {
-            discovery
-                .found
-                .extend(by_name.into_iter().map(|entry| Found {
-                    entry,
-                    path: path.clone(),
-                    how: Recognised::ByName,
-                    part: lan_part(&name),
-                }));
-            continue;
-        }
-        match by_content(&path) {
-            Ok(entries) => discovery
-                .found
-                .extend(entries.into_iter().map(|entry| Found {
-                    entry,
-                    path: path.clone(),
-                    how: Recognised::ByContent,
-                    part: lan_part(&name),
-                })),
-            Err(reason) => discovery.skipped.push(Skipped { path, reason }),
-        }
+        let recognised = if by_name.is_empty() {
+            by_content(&path).map(|e| (e, Recognised::ByContent))
+        } else {
+            Ok((by_name, Recognised::ByName))
+        };
+        let part = extract::part_of(&name);
+        let reason = match recognised {
+            Err(reason) => reason,
+            // Loaded whole, an extract would replace the national data with one län's.
+            Ok(_) if part.is_none() && extract::looks_like_one(&name) => {
+                "its name says it is a per-län or per-kommun extract, but names no län or kommun \
+                 Rummet knows: load it with --part division:code"
+                    .to_owned()
+            }
+            Ok((entries, how)) => {
+                discovery
+                    .found
+                    .extend(entries.into_iter().map(|entry| Found {
+                        entry,
+                        path: path.clone(),
+                        how,
+                        part: part.clone(),
+                    }));
+                continue;
+            }
+        };
+        discovery.skipped.push(Skipped { path, reason });
     }
+    prefer_whole(&mut discovery);
     Ok(discovery)
 }
 
-/// The datasets whose reader opens `path`, or why none does.
+/// A dataset found both whole and in parts is loaded whole: the whole file replaces every
+/// part anyway, so parts loaded before it would be dropped and parts after it refused.
+fn prefer_whole(discovery: &mut Discovery) {
+    let whole: Vec<(&'static str, PathBuf)> = discovery
+        .found
+        .iter()
+        .filter(|f| f.part.is_none())
+        .map(|f| (f.entry.id.as_str(), f.path.clone()))
+        .collect();
+    let (keep, parts_of_whole): (Vec<Found>, Vec<Found>) = std::mem::take(&mut discovery.found)
+        .into_iter()
+        .partition(|f| f.part.is_none() || !whole.iter().any(|(id, _)| *id == f.entry.id.as_str()));
+    discovery.found = keep;
+    for f in parts_of_whole {
+        let whole_file = whole
+            .iter()
+            .find(|(id, _)| *id == f.entry.id.as_str())
+            .map(|(_, p)| p.display().to_string())
+            .unwrap_or_default();
+        discovery.skipped.push(Skipped {
+            reason: format!(
+                "part {} of {}, which the directory also holds whole ({whole_file}): the whole file is loaded",
+                f.part.map(|p| p.to_string()).unwrap_or_default(),
+                f.entry.id
+            ),
+            path: f.path,
+        });
+    }
+}
+
+/// The datasets whose reader opens `path`, or why none does. A file whose content fits two
+/// datasets of one geometry family (Naturvårdsregistret's reserves, parks and other areas
+/// share one schema) is ambiguous, and not loaded into either.
 fn by_content(path: &Path) -> Result<Vec<&'static CatalogEntry>, String> {
     let formats = formats_of(path);
     if formats.is_empty() {
         return Err("not a format the catalog's datasets are published in".into());
     }
     let input = Input::File(path.to_owned());
-    let mut matched = Vec::new();
+    let mut matched: Vec<&'static CatalogEntry> = Vec::new();
     let mut closest: Option<(usize, String)> = None;
     for entry in catalog::all()
         .iter()
         .filter(|e| formats.contains(&e.source.format))
     {
-        match read::open(entry, &input) {
+        let mut strict = entry.clone();
+        strict.source.layer_by_name_only = true;
+        match read::open(&strict, &input) {
             // Every required field is there; most of the others must be too, or any file
             // with one polygon layer would pass for a dataset whose fields are all optional.
             Ok(reader) if holds_most_fields(entry, reader.notes().take().len()) => {
@@ -132,13 +174,25 @@ fn by_content(path: &Path) -> Result<Vec<&'static CatalogEntry>, String> {
         }
     }
     if matched.is_empty() {
-        Err(format!(
+        return Err(format!(
             "matches no catalog file name, and no dataset's layer and fields (nearest: {})",
             closest.map_or_else(|| "none of its format".to_owned(), |(_, e)| e)
-        ))
-    } else {
-        Ok(matched)
+        ));
     }
+    for e in &matched {
+        let alike: Vec<&str> = matched
+            .iter()
+            .filter(|o| o.geometry == e.geometry)
+            .map(|o| o.id.as_str())
+            .collect();
+        if alike.len() > 1 {
+            return Err(format!(
+                "its content fits {} alike: load it with `rummet load <id> --file`",
+                alike.join(" and ")
+            ));
+        }
+    }
+    Ok(matched)
 }
 
 /// Whether a file lacking `missing` of `entry`'s fields holds at least half of them.
@@ -166,101 +220,5 @@ fn formats_of(path: &Path) -> Vec<SourceFormat> {
             SourceFormat::Csv,
         ],
         _ => Vec::new(),
-    }
-}
-
-/// The 21 län by code, with the stem of the name their extracts are named by
-/// (`Norrbottens_län_GeoPackage.zip`, `lämningar_län_norrbotten.gpkg`).
-const LAN: [(&str, &str); 21] = [
-    ("01", "stockholm"),
-    ("03", "uppsala"),
-    ("04", "södermanland"),
-    ("05", "östergötland"),
-    ("06", "jönköping"),
-    ("07", "kronoberg"),
-    ("08", "kalmar"),
-    ("09", "gotland"),
-    ("10", "blekinge"),
-    ("12", "skåne"),
-    ("13", "halland"),
-    ("14", "västra götaland"),
-    ("17", "värmland"),
-    ("18", "örebro"),
-    ("19", "västmanland"),
-    ("20", "dalarna"),
-    ("21", "gävleborg"),
-    ("22", "västernorrland"),
-    ("23", "jämtland"),
-    ("24", "västerbotten"),
-    ("25", "norrbotten"),
-];
-
-/// `name` as words: lower case, NFC or ASCII-folded (`å` → `a`), `_`, `-` and `.` as spaces,
-/// with a space on either side so a word can be found by ` word `.
-fn words(name: &str, ascii: bool) -> String {
-    let folded = crate::glob::fold(name).replace(['_', '-', '.'], " ");
-    let folded: String = if ascii {
-        folded.nfd().filter(char::is_ascii).collect()
-    } else {
-        folded
-    };
-    format!(" {folded} ")
-}
-
-/// The län part (`lan:25`) a per-län extract's file name names: the word `län` (or `lan`)
-/// and a län's name, whole words (`gotland` is inside `östergötland`), genitive or not. A
-/// national file, or a name naming no län, is no part.
-#[must_use]
-pub fn lan_part(file_name: &str) -> Option<Part> {
-    [false, true].into_iter().find_map(|ascii| {
-        let name = words(file_name, ascii);
-        let lan = words("län", ascii);
-        if !name.contains(&lan) {
-            return None;
-        }
-        LAN.iter()
-            .find(|(_, stem)| {
-                let stem = words(stem, ascii);
-                let genitive = format!("{}s ", stem.trim_end());
-                name.contains(&stem) || name.contains(&genitive)
-            })
-            .and_then(|(code, _)| Part::parse(&format!("lan:{code}")).ok())
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::lan_part;
-
-    #[test]
-    fn per_lan_extracts_are_parts_named_by_their_lan_code() {
-        let part = |n: &str| lan_part(n).map(|p| p.to_string());
-        assert_eq!(
-            part("Norrbottens_län_GeoPackage.zip").as_deref(),
-            Some("lan:25")
-        );
-        assert_eq!(
-            part("lämningar_län_jönköping.gpkg").as_deref(),
-            Some("lan:06")
-        );
-        assert_eq!(
-            part("lamningar_lan_ostergotland.gpkg").as_deref(),
-            Some("lan:05")
-        );
-        assert_eq!(
-            part("Gotlands_län_GeoPackage.zip").as_deref(),
-            Some("lan:09")
-        );
-        assert_eq!(
-            part("Västra_Götalands_län_GeoPackage.zip").as_deref(),
-            Some("lan:14")
-        );
-        assert_eq!(
-            part("Jo\u{308}nko\u{308}pings_la\u{308}n_GeoPackage.zip").as_deref(),
-            Some("lan:06")
-        );
-        assert_eq!(part("lämningar_sverige.gpkg"), None);
-        assert_eq!(part("lämningar_kommun_kalmar.gpkg"), None);
-        assert_eq!(part("Sverigepaket_TP.gpkg"), None);
     }
 }
