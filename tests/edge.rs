@@ -93,7 +93,7 @@ async fn a_request_past_the_concurrency_limit_is_told_to_retry_at_once() {
 }
 
 #[tokio::test]
-async fn a_request_that_outlives_the_request_timeout_gets_a_json_408() {
+async fn a_request_that_outlives_the_request_timeout_gets_a_json_503_with_retry_after() {
     let mut config = rummet::config::Config::default();
     config.limits.request_timeout_ms = 200;
     config.db.stats_pool_size = 1;
@@ -101,7 +101,8 @@ async fn a_request_that_outlives_the_request_timeout_gets_a_json_408() {
     let app = TestApp::with_config(config).await;
     let held = app.state.stats.pool().get().await.expect("connection");
     let reply = app.get("/api/stats/kommun?by=lan").await;
-    assert_eq!(reply.status, StatusCode::REQUEST_TIMEOUT);
-    assert_eq!(reply.json()["error"], "invalid_request");
+    assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(reply.json()["error"], "timeout");
+    assert_eq!(reply.header("retry-after"), Some("5"));
     drop(held);
 }

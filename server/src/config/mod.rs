@@ -50,7 +50,9 @@ pub struct LimitsConfig {
     pub max_concurrent_requests: usize,
     /// Longest a client may take to send its request headers.
     pub header_read_timeout_ms: u64,
-    /// Longest a request may take until its response starts (body upload included): `408`.
+    /// Longest a request may take until its response starts (body upload included): then
+    /// `503` with `Retry-After`. Above the pool wait plus the statement timeouts, so it only
+    /// cuts off what the database could not (a frozen server).
     pub request_timeout_ms: u64,
     /// On shutdown, how long requests in flight may run on.
     pub shutdown_grace_ms: u64,
@@ -145,7 +147,7 @@ impl Default for Config {
                 max_connections: 4096,
                 max_concurrent_requests: 1024,
                 header_read_timeout_ms: 10_000,
-                request_timeout_ms: 60_000,
+                request_timeout_ms: 20_000,
                 shutdown_grace_ms: 10_000,
             },
         }
