@@ -89,12 +89,12 @@ impl Features {
 }
 
 /// Works out the `minzoom` of features of `qualified` (escaped; `fid`, `geom`, `minzoom`)
-/// crowded out of their cell at lower zooms, into `pg_temp.rummet_thin (fid, minzoom)` (only
+/// crowded out of their cell at lower zooms, into a new table `thin (fid, minzoom)` (only
 /// the features moved), inside the load transaction. Returns false, and builds nothing, when
 /// the dataset is not thinned.
 pub(super) async fn by_density(
     tx: &Transaction<'_>,
-    qualified: &str,
+    (qualified, thin): (&str, &str),
     entry: &CatalogEntry,
 ) -> Result<bool> {
     if entry.role == Role::Division || entry.minzoom >= entry.maxzoom {
@@ -111,7 +111,7 @@ pub(super) async fn by_density(
         input: entry.id.to_string(),
         message: format!("thinning failed: {e}"),
     })?;
-    write(tx, &features).await?;
+    write(tx, thin, &features).await?;
     Ok(true)
 }
 
@@ -156,15 +156,17 @@ async fn read(tx: &Transaction<'_>, qualified: &str, geometry: GeometryKind) -> 
     Ok(f)
 }
 
-/// The features thinning moved, with their new lowest zoom, into `pg_temp.rummet_thin`.
-async fn write(tx: &Transaction<'_>, f: &Features) -> Result<()> {
-    tx.batch_execute(
-        "CREATE TEMP TABLE rummet_thin (fid bigint NOT NULL, minzoom smallint NOT NULL) ON COMMIT DROP",
-    )
+/// The features thinning moved, with their new lowest zoom, into a new table `thin`
+/// (unlogged: the version table is written from it in parallel, which a temporary table
+/// would not allow).
+async fn write(tx: &Transaction<'_>, thin: &str, f: &Features) -> Result<()> {
+    tx.batch_execute(&format!(
+        "CREATE UNLOGGED TABLE {thin} (fid bigint NOT NULL, minzoom smallint NOT NULL)"
+    ))
     .await
     .map_err(LoadError::db("preparing density thinning"))?;
     let sink = tx
-        .copy_in("COPY pg_temp.rummet_thin FROM STDIN (FORMAT binary)")
+        .copy_in(&format!("COPY {thin} FROM STDIN (FORMAT binary)"))
         .await
         .map_err(LoadError::db("writing thinned zooms"))?;
     let mut writer = pin!(BinaryCopyInWriter::new(sink, &[Type::INT8, Type::INT2]));
@@ -180,7 +182,7 @@ async fn write(tx: &Transaction<'_>, f: &Features) -> Result<()> {
         .finish()
         .await
         .map_err(LoadError::db("writing thinned zooms"))?;
-    tx.batch_execute("ANALYZE pg_temp.rummet_thin")
+    tx.batch_execute(&format!("ANALYZE {thin}"))
         .await
         .map_err(LoadError::db("writing thinned zooms"))?;
     Ok(())
