@@ -5,12 +5,12 @@
 //! steward reads.
 
 use rummet_core::DatasetId;
-use rusqlite::types::Value;
 
 use crate::load_cli::{rummet, version};
 use crate::support::TestDb;
 use crate::support::agency::{
-    entry, lamningar_lan, load_json, nvdb_3d, ok, sqlite_type, square, stderr, table, value,
+    entry, lamning_points, lamningar_lan, load_json, nvdb_3d, ok, sqlite_type, square, stderr,
+    table, value,
 };
 use crate::support::fixtures;
 use crate::support::gpkg::{self, Layer};
@@ -137,40 +137,9 @@ async fn a_file_whose_layers_match_nothing_is_refused_with_its_layers_and_layer_
     let db = TestDb::new().await;
     let dir = tempfile::tempdir().expect("tmp");
     let path = dir.path().join("export.gpkg");
-    let columns = vec![
-        ("uuid".to_owned(), "TEXT"),
-        ("lamningsnummer".to_owned(), "TEXT"),
-        ("lamningstyp".to_owned(), "TEXT"),
-    ];
-    let rows = (0..2)
-        .map(|i| {
-            (
-                gpkg::wkb(1, 2, false, &[square(i)[..1].to_vec()]),
-                vec![
-                    Value::Text(format!("u{i}")),
-                    Value::Text("L1".into()),
-                    Value::Text("Boplats".into()),
-                ],
-            )
-        })
-        .collect::<Vec<_>>();
-    gpkg::write(
+    lamning_points(
         &path,
-        3006,
-        &[
-            Layer {
-                name: "fornlamningar",
-                geometry_type: Some("POINT"),
-                columns: columns.clone(),
-                rows: rows.clone(),
-            },
-            Layer {
-                name: "ovriga",
-                geometry_type: Some("MULTIPOINT"),
-                columns,
-                rows,
-            },
-        ],
+        &[("fornlamningar", "POINT"), ("ovriga", "MULTIPOINT")],
     );
     let file = path.display().to_string();
     let out = rummet(&db, &["load", "lamningar", "--file", &file]);
@@ -350,33 +319,7 @@ async fn a_layer_read_because_it_is_the_files_one_of_its_family_is_said_in_a_war
     let db = TestDb::new().await;
     let dir = tempfile::tempdir().expect("tmp");
     let path = dir.path().join("punkter.gpkg");
-    let columns = vec![
-        ("uuid".to_owned(), "TEXT"),
-        ("lamningsnummer".to_owned(), "TEXT"),
-        ("lamningstyp".to_owned(), "TEXT"),
-    ];
-    let rows = (0..2)
-        .map(|i| {
-            (
-                gpkg::wkb(1, 2, false, &[square(i)[..1].to_vec()]),
-                vec![
-                    Value::Text(format!("u{i}")),
-                    Value::Text("L1".into()),
-                    Value::Text("Boplats".into()),
-                ],
-            )
-        })
-        .collect::<Vec<_>>();
-    gpkg::write(
-        &path,
-        3006,
-        &[Layer {
-            name: "punkter",
-            geometry_type: Some("POINT"),
-            columns,
-            rows,
-        }],
-    );
+    lamning_points(&path, &[("punkter", "POINT")]);
     let file = path.display().to_string();
     let report = load_json(&db, "lamningar", &file, &[]);
     assert_eq!(report[0]["rows_loaded"], 2);

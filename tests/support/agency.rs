@@ -205,3 +205,35 @@ pub async fn keepers(db: &TestDb, t: &str) -> tokio_postgres::Row {
         .await
         .expect("features")
 }
+
+/// A GeoPackage of point `layers` (name, geometry type) named nothing like RAÄ's, each with two
+/// lämningar holding the required fields.
+pub fn lamning_points(path: &Path, layers: &[(&str, &str)]) {
+    let columns = vec![
+        ("uuid".to_owned(), "TEXT"),
+        ("lamningsnummer".to_owned(), "TEXT"),
+        ("lamningstyp".to_owned(), "TEXT"),
+    ];
+    let rows: Vec<_> = (0..2)
+        .map(|i| {
+            (
+                gpkg::wkb(1, 2, false, &[square(i)[..1].to_vec()]),
+                vec![
+                    Value::Text(format!("u{i}")),
+                    Value::Text("L1".into()),
+                    Value::Text("Boplats".into()),
+                ],
+            )
+        })
+        .collect();
+    let layers: Vec<Layer<'_>> = layers
+        .iter()
+        .map(|&(name, geometry)| Layer {
+            name,
+            geometry_type: Some(geometry),
+            columns: columns.clone(),
+            rows: rows.clone(),
+        })
+        .collect();
+    gpkg::write(path, 3006, &layers);
+}

@@ -85,7 +85,8 @@ fn generalised(entry: &CatalogEntry, band: u8) -> String {
 /// geometry is not stored twice. A function, not an expression, so the simplification is
 /// computed once per band and by PostgreSQL's parallel workers: as a subquery it ran in the
 /// leader alone (11.6 s of a 200,000-polygon load on one core).
-const BAND_FUNCTION: &str = "CREATE OR REPLACE FUNCTION pg_temp.rummet_band(g geometry, tolerance float8, polygon boolean)
+const BAND_FUNCTION: &str =
+    "CREATE OR REPLACE FUNCTION pg_temp.rummet_band(g geometry, tolerance float8, polygon boolean)
     RETURNS geometry LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
     DECLARE x geometry := CASE WHEN polygon THEN ST_SimplifyPreserveTopology(g, tolerance)
                                ELSE ST_Simplify(g, tolerance, true) END;
@@ -294,7 +295,9 @@ async fn write_version(
          ALTER TABLE {qualified} ALTER COLUMN fid SET NOT NULL, ALTER COLUMN geom SET NOT NULL, \
            ALTER COLUMN geom_3006 SET NOT NULL, ALTER COLUMN minzoom SET NOT NULL; \
          DROP TABLE {build};{drop_thin}",
-        drop_thin = thin.map(|t| format!(" DROP TABLE {t};")).unwrap_or_default(),
+        drop_thin = thin
+            .map(|t| format!(" DROP TABLE {t};"))
+            .unwrap_or_default(),
     ))
     .await
     .map_err(LoadError::db("writing the version table"))?;
