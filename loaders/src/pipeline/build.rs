@@ -115,9 +115,11 @@ fn measure_columns(geometry: GeometryKind) -> (&'static str, &'static str, &'sta
     }
 }
 
-/// Creates the version table: repaired geometry in 3857 for tiles, generalised per zoom band, the measure computed in
-/// SWEREF 99 TM (EPSG:3006) so areas and lengths are metric and true, rows ordered by the
-/// stable feature id, a primary key and a spatial index. Returns the rows inserted.
+/// Creates the version table: repaired geometry in 3857 for tiles, generalised per zoom
+/// band, the measure computed in SWEREF 99 TM (EPSG:3006) so areas and lengths are metric and
+/// true, a primary key on the stable feature id and a spatial index. The rows are in no
+/// particular order (parallel workers write them); tiles and pages order by fid themselves.
+/// Returns the rows inserted.
 pub(super) async fn build_version(
     tx: &Transaction<'_>,
     entry: &CatalogEntry,
@@ -142,8 +144,6 @@ pub(super) async fn build_version(
         .collect();
     let (measure_def, measure_col, measure_expr) = measure_columns(entry.geometry);
     let cols = columns.join(", ");
-    // Staging is read in COPY order, which is fid order: no sort needed for stable tiles,
-    // which order by fid themselves.
     let scols = columns
         .iter()
         .map(|c| format!("s.{c}"))

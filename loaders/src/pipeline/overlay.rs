@@ -91,19 +91,21 @@ async fn serving(tx: &Transaction<'_>) -> Result<Vec<Serving>> {
                     catalog->'division'->>'code' AS code, catalog->'division'->>'name' AS name,
                     ARRAY(SELECT f->>'name' FROM jsonb_array_elements(fields) f) AS fields,
                     ARRAY(SELECT f->>'name' FROM jsonb_array_elements(fields) f
-                          WHERE f->>'type' IN ('bigint', 'integer', 'double precision')) AS numeric
+                          WHERE f->>'type' IN ('bigint', 'integer', 'smallint', 'double precision', 'numeric', 'real', 'double')) AS numeric
              FROM rummet.datasets WHERE geometry_type <> '' ORDER BY id",
             &[],
         )
         .await
         .map_err(LoadError::db("reading the registry for the overlay"))?;
+    // A row of a geometry type the loader does not know is no dataset it can overlay.
     Ok(rows
         .iter()
-        .map(|r| Serving {
+        .filter_map(|r| Some((r, r.try_get("geometry_type").ok()?)))
+        .map(|(r, geometry)| Serving {
             id: r.get("id"),
             version: r.get("version"),
             table: r.get("table_name"),
-            geometry: r.get("geometry_type"),
+            geometry,
             division: r
                 .get::<_, Option<String>>("code")
                 .zip(r.get::<_, Option<String>>("name")),

@@ -51,8 +51,9 @@ pub struct LimitsConfig {
     /// Longest a client may take to send its request headers.
     pub header_read_timeout_ms: u64,
     /// Longest a request may take until its response starts (body upload included): then
-    /// `503` with `Retry-After`. Above the pool wait plus the statement timeouts, so it only
-    /// cuts off what the database could not (a frozen server).
+    /// `503` with `Retry-After`. The default, 30 s, is above the pool wait plus two statement
+    /// timeouts (a statistics question may run a few statements, each within its own), so it
+    /// cuts off what the database could not: a frozen server.
     pub request_timeout_ms: u64,
     /// On shutdown, how long requests in flight may run on.
     pub shutdown_grace_ms: u64,
@@ -147,7 +148,7 @@ impl Default for Config {
                 max_connections: 4096,
                 max_concurrent_requests: 1024,
                 header_read_timeout_ms: 10_000,
-                request_timeout_ms: 20_000,
+                request_timeout_ms: 30_000,
                 shutdown_grace_ms: 10_000,
             },
         }

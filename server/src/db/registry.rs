@@ -129,7 +129,21 @@ fn from_row(row: &Row) -> Option<Dataset> {
         tracing::error!(id, "registry row with an invalid dataset id ignored");
         return None;
     };
-    let fields: serde_json::Value = row.get("fields");
+    let fields = field_list(&id, row.get("fields"));
+    // A row this server cannot read (a role or geometry type it does not know, written by
+    // hand or by a newer loader) is left out with an error, never a panic of every reload.
+    let (role, geometry) = match (row.try_get("role"), row.try_get("geometry_type")) {
+        (Ok(role), Ok(geometry)) => (role, geometry),
+        (role, geometry) => {
+            tracing::error!(
+                %id,
+                role = ?role.err(),
+                geometry = ?geometry.err(),
+                "registry row with an unknown role or geometry type ignored"
+            );
+            return None;
+        }
+    };
     Some(Dataset {
         id,
         title: row.get("title"),
@@ -138,8 +152,8 @@ fn from_row(row: &Row) -> Option<Dataset> {
         description: row.get("description"),
         licence: row.get("licence"),
         attribution: row.get("attribution"),
-        role: row.get("role"),
-        geometry: row.get("geometry_type"),
+        role,
+        geometry,
         source: row.get("source"),
         sha256: row.get("sha256"),
         version: row.get("version"),
@@ -157,7 +171,7 @@ fn from_row(row: &Row) -> Option<Dataset> {
         bounds: row.get("bounds"),
         minzoom: row.get("minzoom"),
         maxzoom: row.get("maxzoom"),
-        fields: serde_json::from_value(fields).unwrap_or_default(),
+        fields,
         cache_control: row.get("cache_control"),
         l2_maxzoom: u8::try_from(row.get::<_, i16>("l2_maxzoom")).unwrap_or(0),
         zoom_bands: row
@@ -166,6 +180,22 @@ fn from_row(row: &Row) -> Option<Dataset> {
             .filter_map(|z| u8::try_from(z).ok())
             .collect(),
     })
+}
+
+/// The registry's field list, field by field: one of an unknown type is left out with an
+/// error, not the whole list with it.
+fn field_list(id: &DatasetId, fields: serde_json::Value) -> Vec<FieldInfo> {
+    let serde_json::Value::Array(fields) = fields else {
+        return Vec::new();
+    };
+    fields
+        .into_iter()
+        .filter_map(|f| {
+            serde_json::from_value(f.clone())
+                .map_err(|e| tracing::error!(%id, field = %f, "registry field ignored: {e}"))
+                .ok()
+        })
+        .collect()
 }
 
 /// Every loaded dataset, by id.

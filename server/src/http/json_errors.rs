@@ -42,7 +42,8 @@ pub async fn json_errors(req: Request, next: Next) -> Response {
         .map(|b| String::from_utf8_lossy(&b).trim().to_owned())
         .unwrap_or_default();
     let message = if status.is_server_error() {
-        // Whatever failed said it to the log; the client gets no internals.
+        // The client gets no internals; the log gets what the framework said.
+        tracing::warn!(status = status.as_u16(), "{text}");
         "internal error".to_owned()
     } else if status == StatusCode::METHOD_NOT_ALLOWED {
         let allow = parts

@@ -13,6 +13,9 @@ use crate::app::AppState;
 /// The middleware.
 pub async fn limit(State(app): State<AppState>, req: Request, next: Next) -> Response {
     let Ok(permit) = app.requests.clone().try_acquire_owned() else {
+        tracing::warn!(
+            "request shed: as many requests as limits.max_concurrent_requests are running"
+        );
         return ApiError::with_status(
             StatusCode::SERVICE_UNAVAILABLE,
             "overloaded",

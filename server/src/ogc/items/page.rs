@@ -40,6 +40,11 @@ pub struct PageContext {
     pub time_stamp: String,
 }
 
+/// Longest a page in flight waits for its next rows. The statement timeout ends a slow query
+/// long before; a wait this long is a frozen database, which cannot enforce its own timeout,
+/// and would hold the page's pooled connection (and its client) for as long as it lasts.
+const CHUNK_STALL: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// A page being streamed.
 pub struct Page {
     // Held until the last row is read: the connection goes back to the pool only then, so no
@@ -110,14 +115,18 @@ impl Page {
                     let head = page.head();
                     Some((Ok(Bytes::from(head)), page))
                 }
-                State::Rows => match page.chunk().await {
-                    Ok(bytes) => Some((Ok(Bytes::from(bytes)), page)),
-                    Err(e) => {
+                State::Rows => match tokio::time::timeout(CHUNK_STALL, page.chunk()).await {
+                    Ok(Ok(bytes)) => Some((Ok(Bytes::from(bytes)), page)),
+                    failed => {
+                        let e = failed.map_or_else(
+                            |_| format!("no rows for {} s", CHUNK_STALL.as_secs()),
+                            |r| r.err().map(|e| e.to_string()).unwrap_or_default(),
+                        );
                         // The status is sent: all that is left is to end the body short, so
                         // the client sees a broken page, never a silently shorter one.
                         tracing::error!("items page broke off: {e}");
                         page.state = State::Done;
-                        Some((Err(std::io::Error::other(e.to_string())), page))
+                        Some((Err(std::io::Error::other(e)), page))
                     }
                 },
             }
