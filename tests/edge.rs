@@ -106,3 +106,39 @@ async fn a_request_that_outlives_the_request_timeout_gets_a_json_503_with_retry_
     assert_eq!(reply.header("retry-after"), Some("5"));
     drop(held);
 }
+
+#[tokio::test]
+async fn a_query_whose_request_went_away_is_cancelled_and_its_connection_leaves_the_pool() {
+    let app = TestApp::new().await;
+    let pool = app.state.pool.clone();
+    let asked = async {
+        let client = rummet::db::Guarded::new(pool.get().await.expect("connection"));
+        client.query("SELECT pg_sleep(30)", &[]).await
+    };
+    // The request deadline (or a client hanging up) drops the work mid-query.
+    assert!(
+        tokio::time::timeout(std::time::Duration::from_millis(300), asked)
+            .await
+            .is_err()
+    );
+    let client = app.db.client().await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let sleeping: i64 = client
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(30)' AND state = 'active'",
+                &[],
+            )
+            .await
+            .expect("activity")
+            .get(0);
+        if sleeping == 0 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the abandoned query still runs"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}

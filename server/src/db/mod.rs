@@ -2,6 +2,7 @@
 
 mod cluster;
 mod error;
+mod guarded;
 mod install;
 mod migrate;
 pub mod pool;
@@ -10,6 +11,7 @@ pub mod registry;
 
 pub use cluster::{CLUSTER_DB, CLUSTER_USER, ManagedCluster, Status};
 pub use error::ClusterError;
+pub use guarded::Guarded;
 pub use install::{Installation, find as find_postgres};
 pub use migrate::{drop_orphans, migrate};
 pub use query_error::QueryError;

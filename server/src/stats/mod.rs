@@ -15,6 +15,8 @@ use std::sync::Arc;
 use deadpool_postgres::Pool;
 use moka::future::Cache;
 use rummet_core::GeometryKind;
+
+use crate::db::Guarded;
 use serde_json::json;
 use tokio_postgres::GenericClient;
 
@@ -128,34 +130,40 @@ impl StatsService {
         if let Some(hit) = self.cache.get(&key).await {
             return Ok(hit);
         }
-        let client = self.pool.get().await?;
-        let overlay = overlay(&**client, &q.dataset, &by).await?;
-        if let Some(w) = &within {
-            zones::check_unit(&**client, w).await?;
+        let client = Guarded::new(self.pool.get().await?);
+        let asked = async {
+            let overlay = overlay(&*client, &q.dataset, &by).await?;
+            if let Some(w) = &within {
+                zones::check_unit(&*client, w).await?;
+            }
+            let simple = q.filter.is_none()
+                && q.group.is_none()
+                && (within.is_none() || !matches!(q.measure, Measure::Field(..)));
+            let built = if let Some(field) = grouped_field(&q, within.as_ref(), &overlay) {
+                sql::grouped(&q, by.id.as_str(), field)
+            } else if simple {
+                sql::summary(
+                    &q,
+                    by.id.as_str(),
+                    within.as_ref(),
+                    &overlay.table,
+                    overlay.features,
+                )
+            } else {
+                sql::by_division(&q, by.id.as_str(), within.as_ref(), &overlay.table)
+            };
+            let result = client.query(&built.sql, &bind(&built.params)).await?;
+            let (rows, totals) = answer::rows_and_totals(&q, &result);
+            let geometries = if q.format == Format::GeoJson {
+                division_geometries(&*client, by.id.as_str(), &rows).await?
+            } else {
+                HashMap::new()
+            };
+            Ok::<_, StatsError>((overlay, rows, totals, geometries))
         }
-        let simple = q.filter.is_none()
-            && q.group.is_none()
-            && (within.is_none() || !matches!(q.measure, Measure::Field(..)));
-        let built = if let Some(field) = grouped_field(&q, within.as_ref(), &overlay) {
-            sql::grouped(&q, by.id.as_str(), field)
-        } else if simple {
-            sql::summary(
-                &q,
-                by.id.as_str(),
-                within.as_ref(),
-                &overlay.table,
-                overlay.features,
-            )
-        } else {
-            sql::by_division(&q, by.id.as_str(), within.as_ref(), &overlay.table)
-        };
-        let result = client.query(&built.sql, &bind(&built.params)).await?;
-        let (rows, totals) = answer::rows_and_totals(&q, &result);
-        let geometries = if q.format == Format::GeoJson {
-            division_geometries(&**client, by.id.as_str(), &rows).await?
-        } else {
-            HashMap::new()
-        };
+        .await;
+        client.release();
+        let (overlay, rows, totals, geometries) = asked?;
         let answer = Answer {
             by: Some(by.id.to_string()),
             division_version: Some(overlay.division_version),
@@ -291,9 +299,14 @@ impl StatsService {
         if let Some(hit) = self.cache.get(&key).await {
             return Ok(hit);
         }
-        let client = self.pool.get().await?;
-        let (zones, context) = zones(&client).await?;
-        let rendered = self.in_zones(&**client, q, zones, context).await?;
+        let client = Guarded::new(self.pool.get().await?);
+        let asked = async {
+            let (zones, context) = zones(&client).await?;
+            self.in_zones(&*client, q, zones, context).await
+        }
+        .await;
+        client.release();
+        let rendered = asked?;
         self.cache.insert(key, rendered.clone()).await;
         Ok(rendered)
     }
