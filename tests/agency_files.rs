@@ -9,8 +9,8 @@ use rummet_core::DatasetId;
 use crate::load_cli::{rummet, version};
 use crate::support::TestDb;
 use crate::support::agency::{
-    entry, lamning_points, lamningar_lan, load_json, nvdb_3d, ok, sqlite_type, square, stderr,
-    table, value,
+    entry, lamning_points, lamningar_lan, load_json, nvdb_3d, ok, refused, sqlite_type, square,
+    stderr, table, value,
 };
 use crate::support::fixtures;
 use crate::support::gpkg::{self, Layer};
@@ -81,10 +81,8 @@ async fn a_coded_value_that_is_neither_code_nor_meaning_fails_naming_file_featur
     let path = dir.path().join("Sverigepaket_TP.gpkg");
     nvdb_3d(&path, &["statlig", "privat", "enskild"]);
     let file = path.display().to_string();
-    let out = rummet(&db, &["load", "nvdb_vagnat", "--file", &file]);
-    assert_eq!(out.status.code(), Some(1));
     assert_eq!(
-        stderr(&out).trim_end(),
+        refused(&db, &["load", "nvdb_vagnat", "--file", &file]),
         format!(
             "error: {file}: feature 2, field \"Vaghallare_Vaghallartyp\": \"privat\" is neither a code \
              nor a meaning in the catalog's list (1 = statlig, 2 = kommunal, 3 = enskild)"
@@ -142,22 +140,19 @@ async fn a_file_whose_layers_match_nothing_is_refused_with_its_layers_and_layer_
         &[("fornlamningar", "POINT"), ("ovriga", "MULTIPOINT")],
     );
     let file = path.display().to_string();
-    let out = rummet(&db, &["load", "lamningar", "--file", &file]);
-    assert_eq!(out.status.code(), Some(1));
     assert_eq!(
-        stderr(&out).trim_end(),
+        refused(&db, &["load", "lamningar", "--file", &file]),
         format!(
             "error: {file}: not a readable GeoPackage file: no layer matching \"lämningar_*_point\" and not one \
              layer of MultiPoint geometries among them (layers: fornlamningar (POINT), ovriga (MULTIPOINT)): \
              choose one with --layer"
         )
     );
-    let out = rummet(
-        &db,
-        &["load", "lamningar", "--file", &file, "--layer", "nej"],
-    );
     assert_eq!(
-        stderr(&out).trim_end(),
+        refused(
+            &db,
+            &["load", "lamningar", "--file", &file, "--layer", "nej"]
+        ),
         format!(
             "error: {file}: not a readable GeoPackage file: no layer \"nej\" (layers: fornlamningar (POINT), ovriga (MULTIPOINT))"
         )
@@ -173,10 +168,8 @@ async fn a_required_field_missing_under_every_name_fails_listing_the_fields_the_
     let path = dir.path().join("lämningar_län_kalmar.gpkg");
     lamningar_lan(&path, "kalmar", false);
     let file = path.display().to_string();
-    let out = rummet(&db, &["load", "lamningar", "--file", &file]);
-    assert_eq!(out.status.code(), Some(1));
     assert_eq!(
-        stderr(&out).trim_end(),
+        refused(&db, &["load", "lamningar", "--file", &file]),
         format!(
             "error: {file}, layer lämningar_län_kalmar_point: required field \"uuid\" (nor \"lamning_uuid\") is \
              missing (the file has: fid, geom, lamningsnummer, raa_nummer, lamningstyp, lamningsnamn, \

@@ -111,6 +111,13 @@ pub fn load_json(db: &TestDb, id: &str, path: &str, extra: &[&str]) -> serde_jso
     ok(&rummet(db, &args))
 }
 
+/// `rummet` with `args`, which must fail with exit code 1: its stderr, trimmed.
+pub fn refused(db: &TestDb, args: &[&str]) -> String {
+    let out = rummet(db, args);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    stderr(&out).trim_end().to_owned()
+}
+
 pub fn stderr(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
