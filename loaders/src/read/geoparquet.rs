@@ -24,30 +24,8 @@ pub(super) struct GeoParquetReader {
     notes: Notes,
 }
 
-/// Runs `f`, turning a panic of the `parquet` crate into a format error: on corrupt metadata
-/// (a negative column chunk offset, found by the property tests) it asserts instead of
-/// returning an error, and a file must never take the loader down.
-fn contained<T>(input: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|panic| {
-        let why = panic
-            .downcast_ref::<&str>()
-            .map(|s| (*s).to_owned())
-            .or_else(|| panic.downcast_ref::<String>().cloned())
-            .unwrap_or_default();
-        Err(LoadError::Format {
-            input: input.to_owned(),
-            format: FORMAT,
-            message: format!("the file is corrupt ({why})"),
-        })
-    })
-}
-
 impl GeoParquetReader {
     pub(super) fn open(entry: &CatalogEntry, input: &Input) -> Result<Self> {
-        contained(&input.name(), || Self::open_unguarded(entry, input))
-    }
-
-    fn open_unguarded(entry: &CatalogEntry, input: &Input) -> Result<Self> {
         let name = input.name();
         let format_err = LoadError::format(&name, FORMAT);
         let reader: Box<dyn FileReader> = match input {
@@ -210,10 +188,7 @@ impl FeatureReader for GeoParquetReader {
     }
 
     fn read_all(mut self: Box<Self>, emit: &mut dyn FnMut(Result<Feature>) -> bool) {
-        let input = self.input.clone();
-        while let Some(feature) =
-            contained(&input, || Ok(self.next_feature())).unwrap_or_else(|e| Some(Err(e)))
-        {
+        while let Some(feature) = self.next_feature() {
             let failed = feature.is_err();
             if !emit(feature) || failed {
                 break;

@@ -4,6 +4,7 @@
 
 mod archive;
 mod chain;
+mod contained;
 mod csv;
 mod geojson;
 pub(crate) mod geopackage;
@@ -78,6 +79,16 @@ fn finish(result: Result<()>, emit: &mut dyn FnMut(Result<Feature>) -> bool) {
 /// # Errors
 /// When the input cannot be opened, is not in the format, or lacks a required field.
 pub fn open(entry: &CatalogEntry, input: &Input) -> Result<Box<dyn FeatureReader>> {
+    let name = input.name();
+    let reader = contained::run(&name, entry.source.format, || open_unguarded(entry, input))?;
+    Ok(Box::new(contained::Contained {
+        inner: reader,
+        input: name,
+        format: entry.source.format,
+    }))
+}
+
+fn open_unguarded(entry: &CatalogEntry, input: &Input) -> Result<Box<dyn FeatureReader>> {
     if let Input::Url(url) = input {
         if service::is_service(url) {
             return Ok(Box::new(service::ServiceReader::open(entry, url)?));
