@@ -35,12 +35,20 @@ impl Database {
     /// Watches the managed cluster (if any) and starts it again when its postmaster is gone,
     /// backing off from 1 s to a minute while starts fail; the pool reconnects by itself.
     #[must_use]
-    pub fn supervise(&self) -> Option<tokio::task::JoinHandle<()>> {
+    pub fn supervise(
+        &self,
+        mut stop: tokio::sync::watch::Receiver<bool>,
+    ) -> Option<tokio::task::JoinHandle<()>> {
         let cluster = self.cluster.clone()?;
         Some(tokio::spawn(async move {
             let mut backoff = Duration::from_secs(1);
             loop {
-                tokio::time::sleep(Duration::from_secs(1)).await;
+                // Stopped only between checks, never inside a start: an aborted start could
+                // bring PostgreSQL up after the server has stopped it, and leave it running.
+                tokio::select! {
+                    () = tokio::time::sleep(Duration::from_secs(1)) => {}
+                    _ = stop.wait_for(|s| *s) => return,
+                }
                 if matches!(cluster.status(), Status::Running { .. }) {
                     backoff = Duration::from_secs(1);
                     continue;

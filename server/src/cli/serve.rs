@@ -82,7 +82,8 @@ async fn serve(
         .with_context(|| format!("cannot listen on {}", config.listen))?;
     let app = Arc::new(App::new(config.clone(), db.pg_config.clone(), db.pool.clone()).await);
     let listen_task = notify::spawn(app.clone());
-    let supervisor = db.supervise();
+    let supervisor = db.supervise(stop.clone());
+    let stopping = stop.clone();
     let addr = listener.local_addr()?;
     println!("rummet listening on http://{addr}");
     // Pre-rendering runs beside the server in this task (its futures are not `Send` for
@@ -107,7 +108,13 @@ async fn serve(
     };
     listen_task.abort();
     if let Some(s) = supervisor {
-        s.abort();
+        if *stopping.borrow() {
+            // Let a restart in progress finish, so the cluster stopped next is the one
+            // running; the supervisor returns at its next check.
+            let _ = s.await;
+        } else {
+            s.abort();
+        }
     }
     outcome
 }
