@@ -22,6 +22,10 @@ missing_packages() {
   command -v pkg-config >/dev/null 2>&1 || pkgs+=(pkg-config)
   command -v curl >/dev/null 2>&1 || pkgs+=(curl ca-certificates)
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || pkgs+=(postgresql)
+  # The build renders the atlas's label glyphs from Noto Sans (server/build/glyphs.rs).
+  if [ -z "${RUMMET_FONT_DIR:-}" ] && [ ! -f /usr/share/fonts/truetype/noto/NotoSans-Regular.ttf ]; then
+    pkgs+=(fonts-noto-core)
+  fi
   if ! have_postgis; then
     # PostGIS for the PostgreSQL major that is (or is about to be) installed.
     local major

@@ -1,32 +1,24 @@
-//! Embeds every `styles/*.json` (MapLibre styles, one per dataset) into the binary.
+//! Embeds what the binary serves without a database: the MapLibre styles, the atlas's files
+//! (with gzip copies), the sprite sheet built from `styles/sprites/*.svg` and the glyph PBFs
+//! rendered from Debian's Noto fonts.
 
-use std::{env, fmt::Write as _, fs, path::Path};
+use std::env;
+use std::path::{Path, PathBuf};
+
+#[path = "build/assets.rs"]
+mod assets;
+#[path = "build/glyphs.rs"]
+mod glyphs;
+#[path = "build/sprites.rs"]
+mod sprites;
+#[path = "build/styles.rs"]
+mod styles;
 
 fn main() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../styles");
-    println!("cargo:rerun-if-changed={}", dir.display());
-    let mut files: Vec<_> = fs::read_dir(&dir)
-        .expect("styles/ is readable")
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "json"))
-        .collect();
-    files.sort();
-    let mut out = String::from("&[\n");
-    for f in &files {
-        println!("cargo:rerun-if-changed={}", f.display());
-        let stem = f
-            .file_stem()
-            .and_then(|n| n.to_str())
-            .expect("UTF-8 file name");
-        writeln!(
-            out,
-            "    ({stem:?}, include_str!({:?})),",
-            f.display().to_string()
-        )
-        .expect("writing to a String");
-    }
-    out.push_str("]\n");
-    let dest = Path::new(&env::var("OUT_DIR").expect("OUT_DIR is set")).join("styles.rs");
-    fs::write(dest, out).expect("OUT_DIR is writable");
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = PathBuf::from(env::var("OUT_DIR").expect("OUT_DIR is set"));
+    styles::embed(manifest, &out);
+    assets::embed(manifest, &out);
+    sprites::embed(manifest, &out);
+    glyphs::embed(&out);
 }

@@ -424,7 +424,41 @@ async fn features_too_small_to_see_are_left_out_of_low_zoom_tiles_but_not_high_o
 }
 
 #[tokio::test]
-async fn crowded_features_are_thinned_to_about_one_per_cell_at_low_zooms_and_all_drawn_at_the_highest()
+async fn a_reserve_large_on_screen_is_drawn_even_where_a_larger_one_won_its_density_cell() {
+    let app = TestApp::new().await;
+    let dir = tempfile::tempdir().expect("tmp");
+    let rect = |w: f64, s: f64, e: f64, n: f64| json!({"type": "Polygon", "coordinates": [[[w, s], [w, n], [e, n], [e, s], [w, s]]]});
+    // A 600 km² area and, centred on the same point, one of 1,806 ha (4.25 × 4.25 km at
+    // 57.65° N): 675 px² at zoom 8, 169 px² at zoom 7. Their centres share a cell at every
+    // zoom, so by density alone the smaller would wait for the highest zoom.
+    let path = write_geojson(
+        dir.path(),
+        &json!([
+            {"type": "Feature", "properties": {"NAMN": "Stort"}, "geometry": rect(14.0, 57.5, 14.3, 57.8)},
+            {"type": "Feature", "properties": {"NAMN": "Mellan"}, "geometry": rect(14.1143, 57.6309, 14.1856, 57.6691)},
+        ]),
+    );
+    load(&app, entry("riksintresse_vindbruk"), &path)
+        .await
+        .expect("loads");
+    for z in [6, 7, 8, 9] {
+        let coord = TileCoord::containing(z, 14.15, 57.65);
+        let reply = app
+            .get(&format!("/tiles/riksintresse_vindbruk/{coord}.mvt"))
+            .await;
+        let mut names: Vec<_> = decode(&reply.body)[0]
+            .features
+            .iter()
+            .filter_map(|f| f.get("namn").cloned())
+            .collect();
+        names.sort();
+        // At zoom 6 it is 42 px², a shape one sees.
+        assert_eq!(names, ["Mellan", "Stort"], "zoom {z}");
+    }
+}
+
+#[tokio::test]
+async fn crowded_specks_are_thinned_to_about_one_per_cell_and_all_drawn_once_they_are_shapes_one_sees()
  {
     let app = TestApp::new().await;
     let dir = tempfile::tempdir().expect("tmp");
@@ -456,9 +490,6 @@ async fn crowded_features_are_thinned_to_about_one_per_cell_at_low_zooms_and_all
     // cells, about sixteen squares' centres in each.
     let at9 = count(9).await;
     assert!((40..=120).contains(&at9), "{at9} features at zoom 9");
-    // At zoom 10 a cell is 611 m and holds about four centres.
-    let at10 = count(10).await;
-    assert!((150..=450).contains(&at10), "{at10} features at zoom 10");
     let table = app
         .state
         .datasets
@@ -466,16 +497,34 @@ async fn crowded_features_are_thinned_to_about_one_per_cell_at_low_zooms_and_all
         .expect("loaded")
         .table_name
         .clone();
-    let undrawn: i64 = app
-        .db
-        .client()
-        .await
-        .query_one(
-            &format!("SELECT count(*) FROM rummet_data.\"{table}\" WHERE minzoom > $1"),
-            &[&i16::from(entry.maxzoom)],
-        )
-        .await
-        .expect("count")
-        .get(0);
-    assert_eq!(undrawn, 0, "every feature is drawn at the highest zoom");
+    let undrawn_at = |z: i16| {
+        let (app, table) = (&app, &table);
+        async move {
+            let count: i64 = app
+                .db
+                .client()
+                .await
+                .query_one(
+                    &format!("SELECT count(*) FROM rummet_data.\"{table}\" WHERE minzoom > $1"),
+                    &[&z],
+                )
+                .await
+                .expect("count")
+                .get(0);
+            count
+        }
+    };
+    // At zoom 10 each square covers 9 px² (about 3 × 3 pixels): a shape a person sees, so
+    // none is thinned away, however crowded its cell.
+    assert_eq!(undrawn_at(10).await, 0, "every square is drawn at zoom 10");
+    let waiting = undrawn_at(9).await;
+    assert!(
+        (700..=870).contains(&waiting),
+        "{waiting} of 900 wait past zoom 9"
+    );
+    assert_eq!(
+        undrawn_at(i16::from(entry.maxzoom)).await,
+        0,
+        "every feature is drawn at the highest zoom"
+    );
 }

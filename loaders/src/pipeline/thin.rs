@@ -5,6 +5,14 @@
 //! kommuner around Stockholm), which is what bounds low-zoom tile sizes; at the highest zoom
 //! every feature is drawn. Divisions are never thinned: a missing kommun is a hole.
 //!
+//! Thinning drops only what nobody would miss: a polygon covering [`VISIBLE_PIXELS`] or more
+//! at a zoom is drawn at that zoom whatever its cell holds (a 1,800-ha reserve beside a
+//! larger one is a shape a planner sees, not a speck); it takes no part in its cell's
+//! contest, which the smaller ones still hold among themselves. Polygons that large cannot
+//! crowd a tile: at most 512² / [`VISIBLE_PIXELS`] of them fit side by side. Nor is a
+//! feature the catalog's `zoom_by` rule draws from a zoom (trunk roads from zoom 3) thinned
+//! there: a trunk road is a line across Sweden, and thinned link by link it would be dashes.
+//!
 //! The cells are worked out in the loader, not in SQL: each feature's centre, size and
 //! lowest zoom are read once (`COPY … BINARY`), every zoom's winners are found by a sort that
 //! runs on every core, and only the features moved up are written back. Done as a window
@@ -20,11 +28,16 @@ use tokio_postgres::Transaction;
 use tokio_postgres::binary_copy::{BinaryCopyInWriter, BinaryCopyOutStream};
 
 use super::build::METRES_PER_PIXEL_Z0;
+use rummet_core::escape_identifier;
+
 use crate::catalog::{CatalogEntry, GeometryKind, Role};
 use crate::{LoadError, Result};
 
 /// Side of a thinning cell in screen pixels: 64 × 64 cells on a 512-pixel tile.
 const CELL_PIXELS: f64 = 8.0;
+/// Area in screen pixels (512-pixel tiles) from which a polygon is drawn at a zoom whatever
+/// else its cell holds: about 3 × 3 pixels, four times the speck a feature is first drawn at.
+const VISIBLE_PIXELS: f64 = 8.0;
 
 /// The features as thinning sees them, column by column (a million take about 42 MB).
 #[derive(Default)]
@@ -36,6 +49,10 @@ struct Features {
     /// The lowest zoom by size or the catalog's rule: earlier-drawn features win their cell.
     base: Vec<i16>,
     minzoom: Vec<i16>,
+    /// The zoom the catalog's `zoom_by` rule draws the feature from, if any.
+    by_rule: Vec<Option<i16>>,
+    /// Whether `size` is an area: polygons large on screen are never thinned away.
+    areas: bool,
 }
 
 impl Features {
@@ -46,6 +63,14 @@ impl Features {
             .cmp(&self.base[b])
             .then_with(|| self.size[b].total_cmp(&self.size[a]))
             .then_with(|| self.fid[a].cmp(&self.fid[b]))
+    }
+
+    /// Whether feature `i` is drawn at zoom `z` whatever its cell holds: a polygon of at
+    /// least [`VISIBLE_PIXELS`], or a feature the catalog's rule draws from `z` or earlier.
+    fn kept(&self, i: usize, z: u8) -> bool {
+        let pixel = METRES_PER_PIXEL_Z0 / f64::from(1u32 << z);
+        (self.areas && self.size[i] >= VISIBLE_PIXELS * pixel * pixel)
+            || self.by_rule[i].is_some_and(|rule| rule <= i16::from(z))
     }
 
     /// The cell of feature `i` at cells of `cell` metres, as one sortable key.
@@ -68,7 +93,7 @@ impl Features {
             candidates.clear();
             candidates.extend(
                 (0..self.fid.len())
-                    .filter(|&i| self.minzoom[i] <= zoom)
+                    .filter(|&i| self.minzoom[i] <= zoom && !self.kept(i, z))
                     .map(|i| (self.cell(i, cell), u32::try_from(i).unwrap_or(u32::MAX))),
             );
             let this = &*self;
@@ -100,7 +125,7 @@ pub(super) async fn by_density(
     if entry.role == Role::Division || entry.minzoom >= entry.maxzoom {
         return Ok(false);
     }
-    let mut features = read(tx, qualified, entry.geometry).await?;
+    let mut features = read(tx, qualified, entry).await?;
     let (from, to) = (entry.minzoom, entry.maxzoom);
     let features = tokio::task::spawn_blocking(move || {
         features.thin(from, to);
@@ -115,16 +140,21 @@ pub(super) async fn by_density(
     Ok(true)
 }
 
-/// Each feature's id, centre, size and lowest zoom.
-async fn read(tx: &Transaction<'_>, qualified: &str, geometry: GeometryKind) -> Result<Features> {
-    let size = match geometry {
+/// Each feature's id, centre, size, lowest zoom and the zoom the catalog's rule gives it.
+async fn read(tx: &Transaction<'_>, qualified: &str, entry: &CatalogEntry) -> Result<Features> {
+    let size = match entry.geometry {
         GeometryKind::Polygon => "ST_Area(geom)",
         GeometryKind::Line => "ST_Length(geom)",
         GeometryKind::Point => "0.0::float8",
     };
+    let rule_value = entry.zoom_by.as_ref().map_or_else(
+        || "NULL::text".to_owned(),
+        |rule| format!("({})::text", escape_identifier(&rule.column)),
+    );
     let copy = format!(
-        "COPY (SELECT fid, ST_X(c), ST_Y(c), {size}, minzoom \
-               FROM (SELECT fid, geom, minzoom, ST_Centroid(geom) AS c FROM {qualified}) f) \
+        "COPY (SELECT fid, ST_X(c), ST_Y(c), {size}, minzoom, rule_value \
+               FROM (SELECT fid, geom, minzoom, ST_Centroid(geom) AS c, \
+                            {rule_value} AS rule_value FROM {qualified}) f) \
          TO STDOUT (FORMAT binary)"
     );
     let stream = tx
@@ -137,9 +167,13 @@ async fn read(tx: &Transaction<'_>, qualified: &str, geometry: GeometryKind) -> 
         Type::FLOAT8,
         Type::FLOAT8,
         Type::INT2,
+        Type::TEXT,
     ];
     let mut rows = pin!(BinaryCopyOutStream::new(stream, &types));
-    let mut f = Features::default();
+    let mut f = Features {
+        areas: entry.geometry == GeometryKind::Polygon,
+        ..Features::default()
+    };
     while let Some(row) = rows
         .try_next()
         .await
@@ -152,6 +186,12 @@ async fn read(tx: &Transaction<'_>, qualified: &str, geometry: GeometryKind) -> 
         let base: i16 = row.get(4);
         f.base.push(base);
         f.minzoom.push(base);
+        let value: Option<&str> = row.get(5);
+        let rule = value
+            .zip(entry.zoom_by.as_ref())
+            .and_then(|(v, rule)| rule.zooms.get(v))
+            .map(|&z| i16::from(z).max(base));
+        f.by_rule.push(rule);
     }
     Ok(f)
 }
@@ -202,6 +242,7 @@ mod tests {
             f.size.push(size);
             f.base.push(base);
             f.minzoom.push(base);
+            f.by_rule.push(None);
         }
         f
     }
@@ -230,5 +271,50 @@ mod tests {
         ]);
         f.thin(5, 8);
         assert_eq!(f.minzoom, [5, 8, 8]);
+    }
+
+    #[test]
+    fn a_polygon_large_on_screen_is_drawn_beside_a_larger_one_and_specks_still_wait() {
+        // At zoom 8 a pixel is 306 m (Web Mercator) and a cell 2.4 km. In one cell: a reserve
+        // of 60 km² (640 px²), one of 6 km² (64 px²) and two specks of about 0.1 km² (1 px²).
+        // Both reserves are drawn from zoom 8; the bigger speck wins the contest the large
+        // ones take no part in, and the other waits until it is 17 px² itself, at zoom 10.
+        let mut f = features(&[
+            (0.0, 0.0, 60e6, 8),
+            (500.0, 0.0, 6e6, 8),
+            (900.0, 0.0, 0.11e6, 8),
+            (1000.0, 0.0, 0.10e6, 8),
+        ]);
+        f.areas = true;
+        f.thin(8, 14);
+        assert_eq!(f.minzoom, [8, 8, 8, 10]);
+        // The same features as lines (sizes are lengths) are thinned by their cell alone:
+        // one per 2.4 km cell at zoom 8, 1.2 km at 9, 611 m at 10, 306 m at 11.
+        f.areas = false;
+        f.minzoom.clone_from(&f.base);
+        f.thin(8, 14);
+        assert_eq!(f.minzoom, [8, 11, 10, 11]);
+    }
+
+    #[test]
+    fn links_the_catalog_draws_from_a_zoom_are_all_drawn_there_and_the_rest_still_thinned() {
+        // Four links of one trunk road 1 km apart, all in one 78 km cell at zoom 3, drawn from
+        // zoom 3 by the rule, and two minor links beside them: the trunk road stays whole,
+        // the minor links share their cell until it is small enough to part them.
+        let mut f = features(&[
+            (0.0, 0.0, 1000.0, 3),
+            (1000.0, 0.0, 900.0, 3),
+            (2000.0, 0.0, 800.0, 3),
+            (3000.0, 0.0, 700.0, 3),
+            (0.0, 500.0, 50.0, 3),
+            (600.0, 500.0, 40.0, 3),
+        ]);
+        for rule in &mut f.by_rule[..4] {
+            *rule = Some(3);
+        }
+        f.thin(3, 14);
+        assert_eq!(&f.minzoom[..4], [3, 3, 3, 3]);
+        // 600 m apart: one 306 m cell each from zoom 11.
+        assert_eq!(&f.minzoom[4..], [3, 11]);
     }
 }

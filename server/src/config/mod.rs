@@ -38,6 +38,10 @@ pub struct Config {
     pub cors: CorsConfig,
     /// Limits at the edge: connections, request concurrency, timeouts.
     pub limits: LimitsConfig,
+    /// For working on the atlas: serve its files from this directory (`server/assets`) as
+    /// they are on disk instead of the copies built into the binary.
+    #[serde(default)]
+    pub assets_dir: Option<PathBuf>,
 }
 
 /// Limits at the edge, so a flood or a slow client cannot hold the server.
@@ -151,6 +155,7 @@ impl Default for Config {
                 request_timeout_ms: 30_000,
                 shutdown_grace_ms: 10_000,
             },
+            assets_dir: None,
         }
     }
 }

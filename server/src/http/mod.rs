@@ -1,7 +1,9 @@
 //! HTTP: one router for the server and the tests. Handlers only extract, call domain code
 //! and convert; [`ApiError`] is the one place errors become responses.
 
+mod atlas;
 mod base_url;
+mod cartography;
 mod catalog;
 mod cors;
 mod deadline;
@@ -9,7 +11,6 @@ mod document;
 mod error;
 mod health;
 mod json_errors;
-mod landing;
 pub(crate) mod ogc;
 mod openapi;
 mod openapi_ogc;
@@ -62,7 +63,9 @@ pub fn router(state: AppState) -> Router {
             "/tileMatrixSets/{id}",
             get(ogc::tiles::matrix_set_definition),
         )
-        .route("/assets/{file}", get(landing::asset))
+        .route("/assets/{*path}", get(atlas::asset))
+        .route("/fonts/{fontstack}/{range}", get(cartography::glyphs))
+        .route("/sprites/{file}", get(cartography::sprite))
         .route("/catalog", get(catalog::catalog))
         .route("/health", get(health::health))
         .route("/ready", get(health::ready))

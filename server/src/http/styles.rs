@@ -44,6 +44,15 @@ pub async fn style(
             }
         })
         .unwrap_or_else(|| default_style(&ds));
+    for key in ["glyphs", "sprite"] {
+        if let Some(url) = style
+            .get(key)
+            .and_then(Value::as_str)
+            .filter(|u| u.starts_with('/'))
+        {
+            style[key] = Value::String(format!("{base}{url}"));
+        }
+    }
     if let Some(sources) = style.get_mut("sources").and_then(Value::as_object_mut) {
         for source in sources.values_mut() {
             if let Some(url) = source

@@ -3,7 +3,7 @@
 
 use axum::extract::{RawQuery, State};
 use axum::http::HeaderMap;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{Html, Response};
 
 use super::{query_pairs, wants_html};
 use crate::app::AppState;
@@ -29,7 +29,7 @@ pub async fn root(
         ));
     }
     if wants_html(&params, &headers) {
-        return Ok(crate::http::landing::page().into_response());
+        return Ok(crate::http::atlas::page(&app.config, &headers));
     }
     let base = base_url(&app.config, &headers);
     Ok(document(
