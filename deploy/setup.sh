@@ -83,7 +83,7 @@ install_test_tools() {
     as_root apt-get update -q
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${pkgs[@]}"
   fi
-  if [ ! -d tests/browser/node_modules/playwright-core ]; then
+  if [ ! -d tests/browser/node_modules/playwright-core ] || [ ! -d tests/browser/node_modules/@maplibre/maplibre-gl-style-spec ]; then
     npm ci --prefix tests/browser --no-audit --no-fund
   fi
   if ! python3 -c 'import owslib, openapi_spec_validator, pyogrio' >/dev/null 2>&1; then

@@ -6,6 +6,7 @@ mod support;
 
 mod agency_files;
 mod agency_parts;
+mod atlas;
 mod browser;
 mod catalog;
 mod cli;

@@ -181,7 +181,7 @@ async fn the_catalog_lists_the_demo_datasets_with_provenance_and_urls() {
 }
 
 #[tokio::test]
-async fn the_landing_page_lists_datasets_with_a_maplibre_preview() {
+async fn a_browser_gets_the_atlas_page_with_the_vendored_maplibre_it_loads() {
     let app = TestApp::new().await;
     // A browser asks for HTML; a client asking for nothing gets the OGC landing page.
     let page = app
@@ -194,8 +194,8 @@ async fn the_landing_page_lists_datasets_with_a_maplibre_preview() {
         .await;
     assert_eq!(page.status, StatusCode::OK);
     let html = String::from_utf8_lossy(&page.body);
-    assert!(html.contains("/assets/maplibre-gl.js") && html.contains("/catalog"));
-    let js = app.get("/assets/maplibre-gl.js").await;
+    assert!(html.contains("/assets/maplibre-gl/maplibre-gl.js"));
+    let js = app.get("/assets/maplibre-gl/maplibre-gl.js").await;
     assert_eq!(js.status, StatusCode::OK);
     assert!(
         js.body.len() > 500_000,

@@ -1,6 +1,7 @@
 //! `GET /styles/{dataset}.json`: MapLibre styles. Each dataset's style comes from
-//! `styles/<id>.json` when there is one, else a plain one by geometry type; source URLs are
-//! made absolute so QGIS and other hosts can load them.
+//! `styles/<id>.json` when there is one, else a plain one by geometry type; a style file
+//! named for no catalog dataset (`atlas-basemap`) is served as it is. Source, glyph and
+//! sprite URLs are made absolute so QGIS and other hosts can load them.
 
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
@@ -27,23 +28,31 @@ pub async fn style(
     let dataset = name
         .strip_suffix(".json")
         .ok_or_else(|| ApiError::not_found("not_found", "styles are at /styles/{dataset}.json"))?;
-    let id = DatasetId::parse(dataset).map_err(TileError::from)?;
-    let ds = app
-        .datasets
-        .get(&id)
-        .ok_or_else(|| TileError::UnknownDataset(id.to_string()))?;
+    let file = STYLES.iter().find(|(stem, _)| *stem == dataset);
+    let parsed = |(stem, text): &(&str, &str)| match serde_json::from_str::<Value>(text) {
+        Ok(v) => Some(v),
+        Err(e) => {
+            tracing::error!(style = stem, "style file is not JSON: {e}");
+            None
+        }
+    };
+    let shared = file.filter(|(stem, _)| {
+        !rummet_loaders::catalog::all()
+            .iter()
+            .any(|e| e.id.as_str() == *stem)
+    });
+    let mut style = if let Some(style) = shared.and_then(parsed) {
+        // A style of no one dataset, such as the atlas's basemap.
+        style
+    } else {
+        let id = DatasetId::parse(dataset).map_err(TileError::from)?;
+        let ds = app
+            .datasets
+            .get(&id)
+            .ok_or_else(|| TileError::UnknownDataset(id.to_string()))?;
+        file.and_then(parsed).unwrap_or_else(|| default_style(&ds))
+    };
     let base = base_url(&app.config, &headers);
-    let mut style = STYLES
-        .iter()
-        .find(|(stem, _)| *stem == id.as_str())
-        .and_then(|(stem, text)| match serde_json::from_str::<Value>(text) {
-            Ok(v) => Some(v),
-            Err(e) => {
-                tracing::error!(style = stem, "style file is not JSON: {e}");
-                None
-            }
-        })
-        .unwrap_or_else(|| default_style(&ds));
     for key in ["glyphs", "sprite"] {
         if let Some(url) = style
             .get(key)
