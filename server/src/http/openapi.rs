@@ -146,6 +146,19 @@ pub fn build(app: &App, base: &str) -> Value {
                 "parameters": parameters(BORDER_PARAMS, &datasets, &divisions),
                 "responses": stats_responses(),
             }},
+            "/api/divisions/{division}": {"get": {
+                "summary": "The units of a division for a map: code, name, area, box and point in WGS 84, neighbours",
+                "parameters": [{"name": "division", "in": "path", "required": true, "schema": {"type": "string", "enum": divisions}}],
+                "responses": {"200": {"description": "The units."}, "400": error_response("Not a loaded division."), "503": error_response("Database unavailable or busy; retry after Retry-After.")},
+            }},
+            "/fonts/{fontstack}/{range}.pbf": {"get": {
+                "summary": "Label glyphs (signed distance fields) for MapLibre, rendered from Noto Sans",
+                "parameters": [
+                    {"name": "fontstack", "in": "path", "required": true, "schema": {"type": "string", "enum": crate::http::cartography::FONTS}},
+                    {"name": "range", "in": "path", "required": true, "schema": {"type": "string", "pattern": "^[0-9]+-[0-9]+$"}},
+                ],
+                "responses": {"200": {"description": "A glyphs protobuf.", "content": {"application/x-protobuf": {}}}, "400": error_response("Malformed range."), "404": error_response("No such font.")},
+            }},
             "/tiles/{dataset}/{z}/{x}/{y}.mvt": {"get": {
                 "summary": "A Mapbox Vector Tile; several datasets as a,b make one tile with a layer each",
                 "parameters": [

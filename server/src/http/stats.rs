@@ -75,6 +75,12 @@ pub async fn by_division(
     ))
 }
 
+/// The units of a division, for a map's region picker.
+pub async fn units(State(app): State<AppState>, path: DatasetPath) -> Result<Response, ApiError> {
+    let division = dataset(path)?;
+    Ok(respond(app.stats.units(&division).await?))
+}
+
 /// Statistics inside a drawn polygon.
 pub async fn in_area(
     State(app): State<AppState>,

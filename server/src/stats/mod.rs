@@ -7,6 +7,7 @@ mod answer;
 mod error;
 mod request;
 mod sql;
+mod units;
 mod zones;
 
 use std::collections::{BTreeMap, HashMap};
