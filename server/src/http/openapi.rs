@@ -146,19 +146,6 @@ pub fn build(app: &App, base: &str) -> Value {
                 "parameters": parameters(BORDER_PARAMS, &datasets, &divisions),
                 "responses": stats_responses(),
             }},
-            "/api/divisions/{division}": {"get": {
-                "summary": "The units of a division for a map: code, name, area, box and point in WGS 84, neighbours",
-                "parameters": [{"name": "division", "in": "path", "required": true, "schema": {"type": "string", "enum": divisions}}],
-                "responses": {"200": {"description": "The units."}, "400": error_response("Not a loaded division."), "503": error_response("Database unavailable or busy; retry after Retry-After.")},
-            }},
-            "/fonts/{fontstack}/{range}.pbf": {"get": {
-                "summary": "Label glyphs (signed distance fields) for MapLibre, rendered from Noto Sans",
-                "parameters": [
-                    {"name": "fontstack", "in": "path", "required": true, "schema": {"type": "string", "enum": crate::http::cartography::FONTS}},
-                    {"name": "range", "in": "path", "required": true, "schema": {"type": "string", "pattern": "^[0-9]+-[0-9]+$"}},
-                ],
-                "responses": {"200": {"description": "A glyphs protobuf.", "content": {"application/x-protobuf": {}}}, "400": error_response("Malformed range."), "404": error_response("No such font.")},
-            }},
             "/tiles/{dataset}/{z}/{x}/{y}.mvt": {"get": {
                 "summary": "A Mapbox Vector Tile; several datasets as a,b make one tile with a layer each",
                 "parameters": [
@@ -211,8 +198,32 @@ pub fn build(app: &App, base: &str) -> Value {
     });
     if let Some(paths) = doc["paths"].as_object_mut() {
         paths.extend(super::openapi_ogc::paths(&all));
+        paths.extend(map_paths(&divisions));
     }
     doc
+}
+
+/// What a web map needs beside tiles and styles: division units and label glyphs.
+fn map_paths(divisions: &[String]) -> serde_json::Map<String, Value> {
+    let paths = json!({
+        "/api/divisions/{division}": {"get": {
+            "summary": "The units of a division for a map: code, name, area, box and point in WGS 84, neighbours",
+            "parameters": [{"name": "division", "in": "path", "required": true, "schema": {"type": "string", "enum": divisions}}],
+            "responses": {"200": {"description": "The units."}, "400": error_response("Not a loaded division."), "503": error_response("Database unavailable or busy; retry after Retry-After.")},
+        }},
+        "/fonts/{fontstack}/{range}.pbf": {"get": {
+            "summary": "Label glyphs (signed distance fields) for MapLibre, rendered from Noto Sans",
+            "parameters": [
+                {"name": "fontstack", "in": "path", "required": true, "schema": {"type": "string", "enum": crate::http::cartography::FONTS}},
+                {"name": "range", "in": "path", "required": true, "schema": {"type": "string", "pattern": "^[0-9]+-[0-9]+$"}},
+            ],
+            "responses": {"200": {"description": "A glyphs protobuf.", "content": {"application/x-protobuf": {}}}, "400": error_response("Malformed range."), "404": error_response("No such font.")},
+        }},
+    });
+    match paths {
+        Value::Object(map) => map,
+        _ => serde_json::Map::new(),
+    }
 }
 
 #[cfg(test)]
