@@ -1,65 +1,178 @@
-//! The landing page in real headless Chromium (driven by `tests/browser/landing.mjs` with
-//! playwright-core): MapLibre must draw the demo layers from real tiles served by the
-//! production router, and a click must show a feature's attributes.
+//! The atlas in real headless Chromium (driven by `tests/browser/atlas.mjs` with
+//! playwright-core) over the production router: the demo divisions, a naturreservat of a
+//! different size in every kommun of Jönköpings län, and the catalog's fixtures of NVDB and
+//! lämningar. The script reports what the page drew and said; this test holds it to the
+//! API's own numbers.
 
 use std::path::Path;
 
-use crate::support::TestApp;
+use rummet_core::DatasetId;
+use rummet_loaders::catalog::{self, SourceFormat};
+use serde_json::{Value, json};
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_landing_page_draws_the_demo_layers_from_real_tiles_in_headless_chromium() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/browser");
-    assert!(
-        dir.join("node_modules/playwright-core").is_dir(),
-        "the browser test needs `npm ci --prefix tests/browser` and Chromium (deploy/test.sh installs both)"
-    );
-    let app = TestApp::new().await;
+use crate::support::{TestApp, fixtures, geojson};
+
+/// One square reserve around a point inside each kommun of län 06, growing kommun by kommun,
+/// so a share by kommun has as many distinct values as kommuner.
+async fn reserves(app: &TestApp) {
+    let client = app.db.client().await;
+    let points = client
+        .query(
+            "SELECT code, ST_X(point), ST_Y(point) FROM rummet.division_units
+             WHERE division = 'kommun' AND code LIKE '06%' ORDER BY code",
+            &[],
+        )
+        .await
+        .expect("kommun points");
+    assert_eq!(points.len(), 13, "Jönköpings län has 13 kommuner");
+    let features: Vec<(Value, Value)> = points
+        .iter()
+        .enumerate()
+        .map(|(i, row)| {
+            let (x, y): (f64, f64) = (row.get(1), row.get(2));
+            let half = 600.0 + 350.0 * f64::from(u32::try_from(i).unwrap_or(0));
+            let ring = [(-half, -half), (half, -half), (half, half), (-half, half), (-half, -half)]
+                .map(|(dx, dy)| [x + dx, y + dy]);
+            let properties = json!({"NVRID": format!("20{i:05}"), "NAMN": format!("Reservat {}", row.get::<_, String>(0)),
+                                    "SKYDDSTYP": "Naturreservat", "BESLSTATUS": "Gällande", "IUCNKAT": "IV",
+                                    "AREA_HA": (2.0 * half) * (2.0 * half) / 10_000.0});
+            (properties, json!({"type": "Polygon", "coordinates": [ring]}))
+        })
+        .collect();
+    let mut entry = catalog::get(&DatasetId::parse("naturreservat").expect("id"))
+        .expect("in catalog")
+        .clone();
+    entry.source.format = SourceFormat::GeoJson;
+    entry.source.file = "NR.geojson".into();
+    geojson::load(app, &entry, features).await;
+}
+
+/// Serves `app` on loopback, runs `tests/browser/atlas.mjs` against it for län 06 and
+/// returns its report.
+async fn run_atlas(app: &TestApp, dir: &Path) -> Value {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
     let addr = listener.local_addr().expect("addr");
     let router = rummet::http::router(app.state.clone());
     let server = tokio::spawn(async move { axum::serve(listener, router).await });
-
     let shot = tempfile::Builder::new()
         .suffix(".png")
         .tempfile()
         .expect("tmp");
     let out = tokio::process::Command::new("node")
-        .arg(dir.join("landing.mjs"))
+        .arg(dir.join("atlas.mjs"))
         .arg(format!("http://{addr}/"))
         .arg(shot.path())
+        .arg("06")
         .output()
         .await
         .expect("node runs (deploy/test.sh installs Node.js)");
     server.abort();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "the browser script failed: {stderr}");
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)));
+    assert!(std::fs::metadata(shot.path()).is_ok_and(|m| m.len() > 10_000));
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)))
+}
 
-    assert_eq!(report["listed"], serde_json::json!(["fa", "kommun", "lan"]));
-    assert!(
-        report["fa"].as_u64().is_some_and(|n| n > 0),
-        "no FA region was drawn: {report}"
-    );
-    let names: Vec<&str> = report["names"]
+fn strings(value: &Value) -> Vec<&str> {
+    value
         .as_array()
-        .expect("names")
-        .iter()
-        .filter_map(|n| n.as_str())
-        .collect();
-    for name in ["Stockholm", "Kiruna", "Malmö", "Jönköping"] {
-        assert!(names.contains(&name), "{name} was not drawn: {names:?}");
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_atlas_draws_every_layer_labels_a_choropleth_and_a_drawn_area_as_the_api_counts_them() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/browser");
+    assert!(
+        dir.join("node_modules/playwright-core").is_dir(),
+        "the browser test needs `npm ci --prefix tests/browser` and Chromium (deploy/test.sh installs both)"
+    );
+    let app = TestApp::new().await;
+    reserves(&app).await;
+    let files = tempfile::tempdir().expect("tmp");
+    for id in ["nvdb_vagnat", "lamningar"] {
+        let entry = catalog::get(&DatasetId::parse(id).expect("id")).expect("in catalog");
+        let sub = files.path().join(id);
+        std::fs::create_dir_all(&sub).expect("dir");
+        geojson::load_file(&app.state, entry, fixtures::write(entry, &sub)).await;
     }
-    let popup = report["popup"].as_str().unwrap_or_default();
+    let r = run_atlas(&app, &dir).await;
+
+    assert_eq!(r["script_error"], Value::Null, "{r}");
+    for key in ["console_errors", "page_errors", "failed_requests"] {
+        assert_eq!(r[key], json!([]), "{key}: {r}");
+    }
+    let mut listed = strings(&r["datasets"]);
+    listed.sort_unstable();
+    assert_eq!(listed, ["lamningar", "naturreservat", "nvdb_vagnat"]);
+    for id in listed {
+        let drawn = r["layers"][id]["features"].as_u64().unwrap_or(0);
+        assert!(drawn > 0, "{id} drew nothing: {}", r["layers"][id]);
+    }
+    // Labels: glyphs were asked for and every request answered.
+    let glyphs = r["glyphs"].as_array().expect("glyphs");
+    assert!(!glyphs.is_empty(), "no label glyphs were requested");
+    assert!(glyphs.iter().all(|g| g["status"] == 200), "{glyphs:?}");
+
+    // Five classes asked, five drawn; the legend runs from the API's least to its greatest.
+    let choro = &r["choropleth"];
+    assert_eq!(choro["k"], 5);
+    assert_eq!(choro["classes_drawn"], 5, "{choro}");
+    assert_eq!(choro["values_match_api"], true, "{choro}");
+    let api: Vec<f64> = choro["api_values"]
+        .as_object()
+        .expect("api values")
+        .values()
+        .filter_map(Value::as_f64)
+        .collect();
+    assert_eq!(api.len(), 13);
+    // Each class as [from, to]: from the API's least value up to its greatest, gapless.
+    let bounds: Vec<(f64, f64)> = choro["bounds"]
+        .as_array()
+        .expect("bounds")
+        .iter()
+        .filter_map(|b| Some((b[0].as_f64()?, b[1].as_f64()?)))
+        .collect();
+    let (least, greatest) = api
+        .iter()
+        .fold((f64::MAX, f64::MIN), |(l, g), v| (l.min(*v), g.max(*v)));
+    assert_eq!(bounds.len(), 5, "{choro}");
+    assert!((bounds[0].0 - least).abs() < 1e-9 && (bounds[4].1 - greatest).abs() < 1e-9);
+    assert!(bounds.windows(2).all(|w| (w[0].1 - w[1].0).abs() < 1e-12));
+    assert_eq!(choro["legend"].as_array().map(Vec::len), Some(5));
+
+    assert_eq!(r["area"]["all_agree"], true, "{}", r["area"]);
+    assert_eq!(r["round_trip"]["equal"], true, "{}", r["round_trip"]);
+
+    // Swedish, MapLibre's own controls included; English on request.
+    assert_eq!(r["lang"], "sv");
     assert!(
-        popup.contains("0180") && popup.contains("Stockholm"),
-        "popup: {popup:?}"
+        strings(&r["ui_strings"]).contains(&"Lager"),
+        "{}",
+        r["ui_strings"]
     );
-    assert_eq!(report["errors"], serde_json::json!([]), "the page threw");
-    assert!(
-        std::fs::metadata(shot.path()).is_ok_and(|m| m.len() > 10_000),
-        "a screenshot was taken"
-    );
+    assert!(strings(&r["control_titles"]).contains(&"Zooma in"));
+    assert_eq!(r["english"]["lang"], "en");
+    assert_eq!(r["english"]["zoom_in"], "Zoom in");
+
+    // The screenshot by content: the map is painted, and in the label colour.
+    for key in ["pixels_initial", "pixels_choropleth"] {
+        let painted = r[key]["painted_share"].as_f64().unwrap_or(0.0);
+        assert!(painted > 0.05, "{key}: {}", r[key]);
+        assert_eq!(
+            r[key]["label_colour_present"], true,
+            "{key}: the label colour is missing: {}",
+            r[key]
+        );
+    }
+    assert!(r["export"]["width"].as_u64().is_some_and(|w| w > 0));
+
+    // A shared link naming what is not here loads the rest and says what was skipped.
+    assert_eq!(r["bad_input"]["names_missing"], true, "{}", r["bad_input"]);
+    assert!(strings(&r["bad_input"]["layers"]).contains(&"naturreservat"));
 }

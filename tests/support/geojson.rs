@@ -64,6 +64,16 @@ pub async fn load_into(
         "features": features,
     });
     std::fs::write(&path, doc.to_string()).expect("write fixture");
+    load_file(state, entry, path).await
+}
+
+/// Loads the file at `path` as `entry` through the pool of the server `state`, and refreshes
+/// its registry view.
+pub async fn load_file(
+    state: &AppState,
+    entry: &CatalogEntry,
+    path: std::path::PathBuf,
+) -> LoadReport {
     let mut client = state.pool.get().await.expect("connection");
     let report = pipeline::load(
         &mut client,

@@ -1,0 +1,270 @@
+// Drives Rummet's atlas (GET /) in headless Chromium and prints one JSON report for the Rust
+// integration test: errors, datasets listed, features rendered per thematic dataset, glyph
+// requests, a choropleth (naturreservat share by kommun in one län, 5 quantile classes)
+// against the API's own answer, a drawn area's numbers against the API's, the URL state
+// round trip, language, control titles, painted pixels, bad input and PNG export.
+// Usage: node atlas.mjs <base-url> <screenshot.png> [lan-code]
+import { chromium } from 'playwright-core';
+
+const [baseArg, screenshot, lanArg] = process.argv.slice(2);
+const base = baseArg.endsWith('/') ? baseArg : `${baseArg}/`;
+const lan = lanArg || '06';
+const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
+const started = Date.now();
+
+const browser = await chromium.launch({
+  executablePath,
+  args: ['--no-sandbox', '--disable-gpu', '--enable-unsafe-swiftshader', '--disable-quic',
+    '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+
+// The designed basemap may not be built into this server yet; then its 4xx is expected.
+const basemapStatus = (await fetch(`${base}styles/atlas-basemap.json`).catch(() => ({ status: 0 }))).status;
+
+const report = {
+  base, lan, basemap_style_status: basemapStatus, console_errors: [], page_errors: [], failed_requests: [],
+  glyphs: [], timings: {},
+};
+
+function watch(page) {
+  page.on('console', m => {
+    if (m.type() !== 'error') return;
+    const url = m.location()?.url || '';
+    if (basemapStatus !== 200 && url.includes('/styles/atlas-basemap.json')) return;
+    report.console_errors.push(`${m.text()} ${url}`.trim());
+  });
+  page.on('pageerror', e => report.page_errors.push(String(e)));
+  page.on('response', r => {
+    const url = r.url();
+    if (url.includes('/fonts/')) report.glyphs.push({ url: url.slice(url.indexOf('/fonts/')), status: r.status() });
+    else if (r.status() >= 400 && !(basemapStatus !== 200 && url.includes('/styles/atlas-basemap.json'))) {
+      report.failed_requests.push({ url, status: r.status() });
+    }
+  });
+}
+
+const ready = page => page.waitForFunction(() => document.body.dataset.ready === '1', null, { timeout: 30000 });
+
+/** Share of painted pixels and of the label colour in the map canvas (kept drawing buffer). */
+const pixels = page => page.evaluate(async () => {
+  const map = window.atlas.map;
+  await new Promise(r => { map.once('render', r); map.triggerRepaint(); });
+  const src = map.getCanvas();
+  const c = document.createElement('canvas');
+  c.width = src.width; c.height = src.height;
+  const g = c.getContext('2d', { willReadFrequently: true });
+  g.drawImage(src, 0, 0);
+  const d = g.getImageData(0, 0, c.width, c.height).data;
+  const hex = h => { const m = h.match(/^#?([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i); return m ? m.slice(1).map(x => parseInt(x, 16)) : null; };
+  const style = map.getStyle();
+  const bgLayer = style.layers.find(l => l.type === 'background');
+  const bg = hex(bgLayer?.paint?.['background-color'] || '#ffffff') || [255, 255, 255];
+  // the basemap's names shown at this zoom (thematic labels are not the test's concern)
+  const z = map.getZoom();
+  const labelLayer = style.layers.find(l => l.type === 'symbol' && l.id.startsWith('base-') && typeof l.paint?.['text-color'] === 'string'
+    && (l.minzoom ?? 0) <= z && z < (l.maxzoom ?? 99) && map.queryRenderedFeatures({ layers: [l.id] }).length > 0);
+  const label = hex(labelLayer?.paint?.['text-color'] || window.atlas.labelColour);
+  let painted = 0; let labelPx = 0; let total = 0;
+  for (let i = 0; i < d.length; i += 4) {
+    total++;
+    if (Math.abs(d[i] - bg[0]) + Math.abs(d[i + 1] - bg[1]) + Math.abs(d[i + 2] - bg[2]) > 12) painted++;
+    if (label && Math.abs(d[i] - label[0]) + Math.abs(d[i + 1] - label[1]) + Math.abs(d[i + 2] - label[2]) <= 24) labelPx++;
+  }
+  return { painted_share: painted / total, label_layer: labelLayer?.id || null, label_colour: labelLayer?.paint?.['text-color'] || null, label_pixels: labelPx, label_colour_present: labelPx >= 20, background: bgLayer?.paint?.['background-color'] };
+});
+
+/** "4 389,8 ha" -> metres², "12 st" -> 12, "1,31 %" -> 1.31 (in the API's base unit). */
+function parseShown(text) {
+  const m = text.replace(/[\s\u00a0\u202f]/g, '').replace('−', '-').match(/^(-?[\d.,]+)(.*)$/);
+  if (!m) return null;
+  const v = parseFloat(m[1].replace(/\./g, '').replace(',', '.'));
+  const unit = m[2];
+  const k = { 'km²': 1e6, ha: 1e4, km: 1e3, m: 1, '%': 1, st: 1, '': 1 }[unit] ?? 1;
+  return v * k;
+}
+
+try {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  watch(page);
+  const t0 = Date.now();
+  await page.goto(base, { waitUntil: 'load' });
+  await ready(page);
+  report.timings.ready_ms = Date.now() - t0;
+
+  report.datasets = await page.locator('[data-toggle]').evaluateAll(els => els.map(e => e.dataset.toggle));
+  report.lang = await page.evaluate(() => document.documentElement.lang);
+  report.ui_strings = await page.evaluate(() => [
+    ...[...document.querySelectorAll('[role=tab]')].map(e => e.textContent.trim()),
+    document.getElementById('copy-link').textContent.trim(),
+    document.getElementById('export-png').textContent.trim(),
+    document.querySelector('#layer-stack label')?.textContent.trim(),
+    document.querySelector('#panel-layers h2')?.textContent.trim(),
+  ]);
+  report.control_titles = await page.evaluate(() => [...document.querySelectorAll('.maplibregl-ctrl button')].map(b => b.title || b.getAttribute('aria-label')));
+  report.landmarks = await page.evaluate(() => ({
+    banner: !!document.querySelector('header'), nav: !!document.querySelector('nav[aria-label]'), main: !!document.querySelector('main'),
+    map_label: document.getElementById('map').getAttribute('aria-label'), alert_region: document.getElementById('notices').getAttribute('role'),
+  }));
+  report.pixels_initial = await pixels(page);
+
+  // each thematic dataset alone, framed to its bounds (or closer, down to its minzoom)
+  const catalog = await (await fetch(`${base}catalog`)).json();
+  const thematic = catalog.datasets.filter(d => d.role !== 'division');
+  report.layers = {};
+  for (const ds of thematic) {
+    report.layers[ds.id] = await page.evaluate(async ({ id, bounds, minzoom }) => {
+      const a = window.atlas;
+      await a.setLayers([id]);
+      const layers = a.layerIds(id);
+      a.map.fitBounds([[bounds[0], bounds[1]], [bounds[2], bounds[3]]], { animate: false, padding: 20 });
+      const atBounds = { zoom: +a.map.getZoom().toFixed(2), features: 0 };
+      if (a.map.getZoom() >= minzoom) {
+        await a.idle();
+        atBounds.features = a.map.queryRenderedFeatures({ layers }).length;
+      }
+      // the server may thin a dataset out of its lowest zooms: look closer, inside Sweden
+      if (atBounds.features === 0) {
+        a.map.jumpTo({ center: [14.6, 57.6], zoom: Math.max(minzoom + 1, 6) });
+        await a.idle();
+      }
+      const feats = a.map.queryRenderedFeatures({ layers });
+      return { features: feats.length, at_bounds: atBounds, layers, zoom: +a.map.getZoom().toFixed(2), legend_items: document.querySelectorAll('#legend-body li').length };
+    }, { id: ds.id, bounds: ds.bounds, minzoom: ds.minzoom || 0 });
+  }
+
+  // popup labels: the catalog's descriptions, never raw column names
+  report.popup = await page.evaluate(async () => {
+    const a = window.atlas;
+    await a.setLayers(['naturreservat']);
+    a.map.jumpTo({ center: [14.6, 57.6], zoom: 7 });
+    await a.idle();
+    const f = a.map.queryRenderedFeatures({ layers: a.layerIds('naturreservat') })[0];
+    if (!f) return null;
+    const { popupHtml } = await import('/assets/atlas/popup.js');
+    const div = document.createElement('div');
+    div.innerHTML = popupHtml([{ ds: a.ctx.catalog.byId.get('naturreservat'), props: f.properties }]);
+    return { labels: [...div.querySelectorAll('dt')].map(e => e.textContent), values: [...div.querySelectorAll('dd')].map(e => e.textContent) };
+  });
+
+  // region with neighbours, then the choropleth
+  report.region = await page.evaluate(code => window.atlas.selectRegion({ div: 'lan', codes: [code] }), lan);
+  const t1 = Date.now();
+  const choro = await page.evaluate(() => window.atlas.choropleth({ ds: 'naturreservat', measure: 'share', by: 'kommun', scope: 'region', method: 'quantile', k: 5, where: '', palette: 'YlGn' }));
+  report.timings.choropleth_first_ms = Date.now() - t1;
+  const drawn = await page.evaluate(() => {
+    const a = window.atlas;
+    const th = a.ctx.choro.classes.thresholds;
+    const classes = new Set();
+    let units = 0;
+    for (const f of a.map.queryRenderedFeatures({ layers: ['choro-fill'] })) {
+      if (typeof f.state?.v !== 'number') continue;
+      units++;
+      let c = 0; while (c < th.length && f.state.v >= th[c]) c++;
+      classes.add(c);
+    }
+    return { classes: classes.size, units, legend: [...document.querySelectorAll('#legend-body .lg-group:first-child li')].map(li => li.textContent.trim()) };
+  });
+  const api = await (await fetch(`${base}api/stats/naturreservat?by=kommun&measure=share&in=lan:${lan}`)).json();
+  const apiValues = Object.fromEntries(api.rows.map(r => [r.code, r.value]));
+  const shownValues = choro.values;
+  const valuesMatch = Object.keys(apiValues).length > 0 && Object.keys(apiValues).length === Object.keys(shownValues).length
+    && Object.entries(apiValues).every(([k, v]) => Math.abs(shownValues[k] - v) < 1e-9);
+  // a cached switch: measure away and back, and a classification change
+  await page.evaluate(() => window.atlas.choropleth({ measure: 'count' }));
+  const back = await page.evaluate(() => window.atlas.choropleth({ measure: 'share' }));
+  const reclass = await page.evaluate(() => window.atlas.classify('ckmeans', 5));
+  await page.evaluate(() => window.atlas.classify('quantile', 5));
+  report.choropleth = {
+    k: choro.k, classes_drawn: drawn.classes, units_drawn: drawn.units, method: choro.method,
+    bounds: choro.bounds, thresholds: choro.thresholds, counts: choro.counts, unit: choro.unit, legend: drawn.legend,
+    values: shownValues, api_values: apiValues, values_match_api: valuesMatch,
+    cached_switch_ms: Math.round(back.ms), reclassify_ms: Math.round(reclass.ms), ckmeans_thresholds: reclass.thresholds,
+  };
+
+  // a drawn area inside the län's frame, every thematic dataset on
+  await page.evaluate(ids => window.atlas.setLayers(ids), thematic.map(d => d.id));
+  const ring = await page.evaluate(() => {
+    const b = window.atlas.map.getBounds();
+    const cx = (b.getWest() + b.getEast()) / 2; const cy = (b.getSouth() + b.getNorth()) / 2;
+    const w = (b.getEast() - b.getWest()) / 6; const h = (b.getNorth() - b.getSouth()) / 6;
+    return [[cx - w, cy - h], [cx + w, cy - h], [cx + w * 1.2, cy + h], [cx - w * 0.8, cy + h * 1.1]].map(p => p.map(v => +v.toFixed(5)));
+  });
+  const shownArea = await page.evaluate(r => window.atlas.drawArea(r), ring);
+  const polygon = { type: 'Polygon', coordinates: [[...ring, ring[0]]] };
+  const apiArea = [];
+  for (const s of shownArea) {
+    const res = await fetch(`${base}api/stats/${s.ds}/area?measure=${s.measure}`, { method: 'POST', headers: { 'content-type': 'application/geo+json' }, body: JSON.stringify(polygon) });
+    const a = await res.json();
+    const shownValue = parseShown(s.text);
+    const v = a.totals?.value;
+    const agree = v != null && shownValue != null && Math.abs(shownValue - v) <= Math.max(Math.abs(v) * 0.01, s.measure === 'share' ? 0.01 : 0.5);
+    apiArea.push({ ds: s.ds, measure: s.measure, shown: s.text, shown_value: shownValue, api_value: v, unit: a.totals?.unit, agree });
+  }
+  report.area = { ring, numbers: apiArea, all_agree: apiArea.length > 0 && apiArea.every(x => x.agree) };
+
+  // border zone between the län and its first neighbour
+  const nb = report.region?.neighbours?.[0];
+  if (nb) {
+    report.border = await page.evaluate(b => window.atlas.border(b), { a: `lan:${lan}`, b: `lan:${nb.code}`, km: 5 });
+  }
+  report.pixels_choropleth = await pixels(page);
+  if (screenshot) await page.screenshot({ path: screenshot });
+
+  // export (a canvas the size of the map plus title, legend and sources)
+  report.export = await page.evaluate(async () => {
+    const c = await window.atlas.exportCanvas();
+    return { width: c.width, height: c.height, png_bytes: c.toDataURL('image/png').length };
+  });
+
+  // URL state round trip
+  await page.waitForTimeout(300);
+  const norm = s => ({ ...s, view: undefined, area: s.area && s.area.map(p => p.map(v => +v.toFixed(5))) });
+  const sameView = (a, b) => Math.abs(a.zoom - b.zoom) < 0.02 && Math.abs(a.center[0] - b.center[0]) < 1e-3 && Math.abs(a.center[1] - b.center[1]) < 1e-3;
+  const stateBefore = await page.evaluate(() => window.atlas.state());
+  const hash = await page.evaluate(() => location.hash);
+  await page.reload({ waitUntil: 'load' });
+  await ready(page);
+  const stateAfter = await page.evaluate(() => window.atlas.state());
+  const equal = JSON.stringify(norm(stateBefore)) === JSON.stringify(norm(stateAfter)) && sameView(stateBefore.view, stateAfter.view);
+  report.round_trip = { hash, equal, before: stateBefore, after: equal ? undefined : stateAfter };
+
+  // compare: a right map with another dataset
+  report.compare = await page.evaluate(async () => {
+    const a = window.atlas;
+    const layers = await a.compare(['lamningar']);
+    const right = !!document.getElementById('map-right') && !!document.querySelector('.maplibregl-compare');
+    await a.compare(null);
+    return { layers, right_map: right, closed: !document.getElementById('map-right') };
+  });
+
+  // English and back
+  report.english = await page.evaluate(async () => {
+    document.getElementById('lang').click();
+    const out = { lang: document.documentElement.lang, tab: document.getElementById('tab-layers').textContent, zoom_in: document.querySelector('.maplibregl-ctrl-zoom-in')?.title, hash_lang: location.hash.includes('lang=en') || null };
+    await new Promise(r => setTimeout(r, 250));
+    out.hash_lang = location.hash.includes('lang=en');
+    document.getElementById('lang').click();
+    out.back = document.documentElement.lang;
+    return out;
+  });
+  await page.close();
+
+  // bad input: unknown dataset and region named in a shared URL
+  const bad = await browser.newPage({ viewport: { width: 1000, height: 700 } });
+  watch(bad);
+  await bad.goto(`${base}#l=finns_inte,naturreservat&r=lan:99&c=saknas;count;kommun;all;quantile;5;YlGn;`, { waitUntil: 'load' });
+  await ready(bad);
+  report.bad_input = await bad.evaluate(() => ({
+    notices: [...document.querySelectorAll('#notices .notice')].map(n => n.textContent.trim()),
+    role: document.getElementById('notices').getAttribute('role'),
+    layers: window.atlas.state().layers.map(l => l.id),
+  }));
+  report.bad_input.names_missing = report.bad_input.notices.some(n => n.includes('finns_inte') && n.includes('lan:99') && n.includes('saknas'));
+  await bad.close();
+} catch (e) {
+  report.script_error = String(e && e.stack || e);
+} finally {
+  report.timings.total_ms = Date.now() - started;
+  await browser.close();
+}
+console.log(JSON.stringify(report));
