@@ -541,6 +541,79 @@ async fn in_keeps_only_the_units_inside_a_lan_and_formats_carry_the_same_rows() 
 }
 
 #[tokio::test]
+async fn in_may_name_several_units_and_answers_their_kommuner_together() {
+    let app = TestApp::new().await;
+    let reserves = entry(
+        "testreservat",
+        "thematic",
+        "polygon",
+        &[("namn", "text"), ("typ", "text"), ("area_ha", "double")],
+    );
+    load(&app, &reserves, straddling_squares()).await;
+    // The regions' pilot area: Östergötland, Jönköping and Kalmar.
+    let mut expected = Vec::new();
+    for lan in ["05", "06", "08"] {
+        let one = ok(
+            &app,
+            &format!("/api/stats/testreservat?by=kommun&in=lan:{lan}&measure=share"),
+        )
+        .await;
+        expected.extend(values(&one));
+    }
+    expected.sort_by(|a, b| a.0.cmp(&b.0));
+    let together = ok(
+        &app,
+        "/api/stats/testreservat?by=kommun&in=lan:05,lan:06,lan:08,lan:06&measure=share",
+    )
+    .await;
+    assert_eq!(together["in"], "lan:05,lan:06,lan:08");
+    let rows = values(&together);
+    assert_eq!(rows.len(), 13 + 13 + 12);
+    for ((code, value), (want_code, want)) in rows.iter().zip(&expected) {
+        assert_eq!(code, want_code);
+        assert!(
+            close(*value, *want) || value.is_nan() && want.is_nan(),
+            "{code}"
+        );
+    }
+    // The total share is of the three län's kommuner together, not an average of three.
+    let covered: f64 = together["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .map(|r| r["value"].as_f64().unwrap_or(0.0) * r["unit_area_m2"].as_f64().unwrap_or(0.0))
+        .sum();
+    let area: f64 = together["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .map(|r| r["unit_area_m2"].as_f64().unwrap_or(0.0))
+        .sum();
+    assert!(close(
+        together["totals"]["value"].as_f64().expect("total"),
+        covered / area
+    ));
+
+    let many = (1..=51)
+        .map(|i| format!("kommun:{i:04}"))
+        .collect::<Vec<_>>()
+        .join(",");
+    let reply = app
+        .get(&format!("/api/stats/testreservat?by=kommun&in={many}"))
+        .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    let reply = app
+        .get("/api/stats/testreservat?by=kommun&in=lan:05,lan:99")
+        .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert!(
+        reply.json()["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("\"99\""))
+    );
+}
+
+#[tokio::test]
 async fn a_reload_is_answered_with_the_new_numbers_at_once() {
     let app = TestApp::new().await;
     hand_made(&app).await;

@@ -35,7 +35,7 @@ fn describe(param: &str) -> (&'static str, bool) {
             false,
         ),
         "in" => (
-            "Only the units whose inner point lies in this unit, as <division>:<code>, e.g. lan:20.",
+            "Only the units whose inner point lies in one of these units, as <division>:<code>, comma-separated (at most 50), e.g. lan:20 or lan:05,lan:06,lan:08.",
             false,
         ),
         "format" => (

@@ -116,8 +116,9 @@ impl StatsService {
         )?;
         let within = params
             .take("in")
-            .map(|t| request::unit_ref(&self.datasets, "in", &t))
-            .transpose()?;
+            .map(|t| request::unit_refs(&self.datasets, "in", &t))
+            .transpose()?
+            .unwrap_or_default();
         let q = request::question(dataset, &mut params)?;
         params.finish(DIVISION_PARAMS)?;
         if by.id == q.dataset.id {
@@ -126,7 +127,7 @@ impl StatsService {
                 by.id
             )));
         }
-        let within_text = within.as_ref().map(unit_text);
+        let within_text = units_text(&within);
         let key = cache_key(&q, &[&by], within_text.as_deref(), "");
         if let Some(hit) = self.cache.get(&key).await {
             return Ok(hit);
@@ -134,24 +135,24 @@ impl StatsService {
         let client = Guarded::new(self.pool.get().await?);
         let asked = async {
             let overlay = overlay(&*client, &q.dataset, &by).await?;
-            if let Some(w) = &within {
+            for w in &within {
                 zones::check_unit(&*client, w).await?;
             }
             let simple = q.filter.is_none()
                 && q.group.is_none()
-                && (within.is_none() || !matches!(q.measure, Measure::Field(..)));
-            let built = if let Some(field) = grouped_field(&q, within.as_ref(), &overlay) {
+                && (within.is_empty() || !matches!(q.measure, Measure::Field(..)));
+            let built = if let Some(field) = grouped_field(&q, &within, &overlay) {
                 sql::grouped(&q, by.id.as_str(), field)
             } else if simple {
                 sql::summary(
                     &q,
                     by.id.as_str(),
-                    within.as_ref(),
+                    &within,
                     &overlay.table,
                     overlay.features,
                 )
             } else {
-                sql::by_division(&q, by.id.as_str(), within.as_ref(), &overlay.table)
+                sql::by_division(&q, by.id.as_str(), &within, &overlay.table)
             };
             let result = client.query(&built.sql, &bind(&built.params)).await?;
             let (rows, totals) = answer::rows_and_totals(&q, &result);
@@ -168,7 +169,7 @@ impl StatsService {
         let answer = Answer {
             by: Some(by.id.to_string()),
             division_version: Some(overlay.division_version),
-            within: within.as_ref().map(unit_text),
+            within: within_text,
             division_attribution: Some(by.attribution.clone()),
             division_licence: Some(by.licence.clone()),
             rows,
@@ -348,6 +349,11 @@ impl StatsService {
     }
 }
 
+/// `in=` as written back in an answer and a cache key: `lan:05,lan:06`, none when national.
+fn units_text(units: &[UnitRef]) -> Option<String> {
+    (!units.is_empty()).then(|| units.iter().map(unit_text).collect::<Vec<_>>().join(","))
+}
+
 fn unit_text(u: &UnitRef) -> String {
     format!("{}:{}", u.division.id, u.code)
 }
@@ -428,10 +434,11 @@ async fn overlay(
 /// first unit is counted nationally), and not when the question reads any other field.
 fn grouped_field<'q>(
     q: &'q Question,
-    within: Option<&UnitRef>,
+    within: &[UnitRef],
     overlay: &Overlay,
 ) -> Option<&'q FieldInfo> {
-    if within.is_some() || !matches!(q.measure, Measure::Count | Measure::Length | Measure::Area) {
+    if !within.is_empty() || !matches!(q.measure, Measure::Count | Measure::Length | Measure::Area)
+    {
         return None;
     }
     let mut read: Vec<&str> = q

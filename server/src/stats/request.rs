@@ -286,6 +286,34 @@ pub fn unit_ref(datasets: &Datasets, param: &str, text: &str) -> Result<UnitRef,
     })
 }
 
+/// Most units one `in=` may name.
+pub const MAX_UNITS_IN: usize = 50;
+
+/// `lan:05,lan:06,lan:08` → the unit references, each checked as [`unit_ref`] does; one
+/// named twice counts once.
+///
+/// # Errors
+/// When any is malformed or of an unknown division, or more than [`MAX_UNITS_IN`] are named.
+pub fn unit_refs(datasets: &Datasets, param: &str, text: &str) -> Result<Vec<UnitRef>, StatsError> {
+    let mut units: Vec<UnitRef> = Vec::new();
+    for part in text.split(',').map(str::trim) {
+        let unit = unit_ref(datasets, param, part)?;
+        if !units
+            .iter()
+            .any(|u| u.division.id == unit.division.id && u.code == unit.code)
+        {
+            units.push(unit);
+        }
+    }
+    if units.len() > MAX_UNITS_IN {
+        return Err(StatsError::Parameter(format!(
+            "{param} names {} units; at most {MAX_UNITS_IN}",
+            units.len()
+        )));
+    }
+    Ok(units)
+}
+
 /// The parameters every endpoint shares: `measure`, `group`, `where`, `format`.
 ///
 /// # Errors

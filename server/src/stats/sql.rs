@@ -42,17 +42,27 @@ fn push(params: &mut Vec<Param>, value: Param) -> String {
     format!("${}::{cast}", params.len())
 }
 
-/// `units` over a division, optionally only the units whose inner point lies in `within`.
-fn division_units(by: &str, within: Option<&UnitRef>, params: &mut Vec<Param>) -> String {
+/// `units` over a division, optionally only the units whose inner point lies in one of
+/// `within` (none: every unit).
+fn division_units(by: &str, within: &[UnitRef], params: &mut Vec<Param>) -> String {
     let division = push(params, Param::Text(by.to_owned()));
-    let inside = within.map_or_else(String::new, |w| {
-        let d = push(params, Param::Text(w.division.id.to_string()));
-        let c = push(params, Param::Text(w.code.clone()));
+    let inside = if within.is_empty() {
+        String::new()
+    } else {
+        let units = push(
+            params,
+            Param::Texts(
+                within
+                    .iter()
+                    .map(|w| format!("{}:{}", w.division.id, w.code))
+                    .collect(),
+            ),
+        );
         format!(
             " AND EXISTS (SELECT 1 FROM rummet.division_units w
-                 WHERE w.division = {d} AND w.code = {c} AND ST_Intersects(w.geom, u.point))"
+                 WHERE w.division || ':' || w.code = ANY({units}) AND ST_Intersects(w.geom, u.point))"
         )
-    });
+    };
     format!(
         "units AS (SELECT u.code, u.name, u.area_m2 FROM rummet.division_units u
            WHERE u.division = {division}{inside})"
@@ -148,7 +158,7 @@ fn answer(q: &Question, ctes: &str, cover: Option<String>) -> String {
 
 /// A question by division, from the load-time overlay table `overlay`.
 #[must_use]
-pub fn by_division(q: &Question, by: &str, within: Option<&UnitRef>, overlay: &str) -> Built {
+pub fn by_division(q: &Question, by: &str, within: &[UnitRef], overlay: &str) -> Built {
     let mut params = Vec::new();
     let units = division_units(by, within, &mut params);
     let (group, value, filter) = feature_columns(q, &mut params);
@@ -161,7 +171,7 @@ pub fn by_division(q: &Question, by: &str, within: Option<&UnitRef>, overlay: &s
     };
     // Nationally, the load marked each feature's first unit; inside a län, the first unit
     // may lie outside it, so the rows asked about choose again.
-    let first = if within.is_some() {
+    let first = if !within.is_empty() {
         "row_number() OVER (PARTITION BY f.fid ORDER BY f.unit_code) = 1"
     } else {
         "f.unit_first"
@@ -174,7 +184,7 @@ pub fn by_division(q: &Question, by: &str, within: Option<&UnitRef>, overlay: &s
            WHERE {units_only} AND {filter})",
         // Nationally every row is of a unit asked about, and without the semi-join the
         // planner can scan the overlay in parallel.
-        units_only = if within.is_some() {
+        units_only = if !within.is_empty() {
             "f.unit_code IN (SELECT code FROM units)"
         } else {
             "true"
@@ -195,7 +205,7 @@ pub fn by_division(q: &Question, by: &str, within: Option<&UnitRef>, overlay: &s
 #[must_use]
 pub fn grouped(q: &Question, by: &str, field: &FieldInfo) -> Built {
     let mut params = Vec::new();
-    let units = division_units(by, None, &mut params);
+    let units = division_units(by, &[], &mut params);
     let ds = push(&mut params, Param::Text(q.dataset.id.to_string()));
     let by_param = push(&mut params, Param::Text(by.to_owned()));
     let name = push(&mut params, Param::Text(field.name.clone()));
@@ -239,17 +249,11 @@ pub fn grouped(q: &Question, by: &str, field: &FieldInfo) -> Built {
 /// narrows it. A `sum`/`avg`/`min`/`max` comes from the summary's field aggregates, and only
 /// without `within` (the total over the features inside a län is not precomputed).
 #[must_use]
-pub fn summary(
-    q: &Question,
-    by: &str,
-    within: Option<&UnitRef>,
-    overlay: &str,
-    national: i64,
-) -> Built {
+pub fn summary(q: &Question, by: &str, within: &[UnitRef], overlay: &str, national: i64) -> Built {
     let mut params = Vec::new();
     let units = division_units(by, within, &mut params);
     let ds = push(&mut params, Param::Text(q.dataset.id.to_string()));
-    let features_total = if within.is_some() {
+    let features_total = if !within.is_empty() {
         format!(
             "(SELECT count(DISTINCT fid) FROM {} WHERE unit_code IN (SELECT code FROM units))",
             data_table(overlay)
