@@ -171,10 +171,10 @@ pub fn by_division(q: &Question, by: &str, within: &[UnitRef], overlay: &str) ->
     };
     // Nationally, the load marked each feature's first unit; inside a län, the first unit
     // may lie outside it, so the rows asked about choose again.
-    let first = if !within.is_empty() {
-        "row_number() OVER (PARTITION BY f.fid ORDER BY f.unit_code) = 1"
-    } else {
+    let first = if within.is_empty() {
         "f.unit_first"
+    } else {
+        "row_number() OVER (PARTITION BY f.fid ORDER BY f.unit_code) = 1"
     };
     let hits = format!(
         "hits AS (
@@ -184,10 +184,10 @@ pub fn by_division(q: &Question, by: &str, within: &[UnitRef], overlay: &str) ->
            WHERE {units_only} AND {filter})",
         // Nationally every row is of a unit asked about, and without the semi-join the
         // planner can scan the overlay in parallel.
-        units_only = if !within.is_empty() {
-            "f.unit_code IN (SELECT code FROM units)"
-        } else {
+        units_only = if within.is_empty() {
             "true"
+        } else {
+            "f.unit_code IN (SELECT code FROM units)"
         },
         overlay = data_table(overlay),
     );
@@ -253,13 +253,13 @@ pub fn summary(q: &Question, by: &str, within: &[UnitRef], overlay: &str, nation
     let mut params = Vec::new();
     let units = division_units(by, within, &mut params);
     let ds = push(&mut params, Param::Text(q.dataset.id.to_string()));
-    let features_total = if !within.is_empty() {
+    let features_total = if within.is_empty() {
+        push(&mut params, Param::Int(national))
+    } else {
         format!(
             "(SELECT count(DISTINCT fid) FROM {} WHERE unit_code IN (SELECT code FROM units))",
             data_table(overlay)
         )
-    } else {
-        push(&mut params, Param::Int(national))
     };
     let by_param = push(&mut params, Param::Text(by.to_owned()));
     let (value, value_total) = match &q.measure {
