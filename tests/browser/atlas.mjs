@@ -2,7 +2,9 @@
 // integration test: errors, datasets listed, features rendered per thematic dataset, glyph
 // requests, a choropleth (naturreservat share by kommun in one län, 5 quantile classes)
 // against the API's own answer, a drawn area's numbers against the API's, the URL state
-// round trip, language, control titles, painted pixels, bad input and PNG export.
+// round trip, language, control titles, painted pixels, bad input and PNG export; the chosen
+// län's neighbours against GET /api/divisions/lan, a choropleth of the pilot area (län 05, 06,
+// 08 in one in= request), a statistics failure from a shared link, and keyboard use.
 // Usage: node atlas.mjs <base-url> <screenshot.png> [lan-code]
 import { chromium } from 'playwright-core';
 
@@ -146,8 +148,16 @@ try {
     return { labels: [...div.querySelectorAll('dt')].map(e => e.textContent), values: [...div.querySelectorAll('dd')].map(e => e.textContent) };
   });
 
-  // region with neighbours, then the choropleth
-  report.region = await page.evaluate(code => window.atlas.selectRegion({ div: 'lan', codes: [code] }), lan);
+  // region with neighbours (against the divisions API), then the choropleth
+  const region = await page.evaluate(code => window.atlas.selectRegion({ div: 'lan', codes: [code] }), lan);
+  const lanUnits = (await (await fetch(`${base}api/divisions/lan`)).json()).units;
+  const apiNeighbours = (lanUnits.find(u => u.code === lan)?.neighbours || []).slice().sort();
+  const shownNeighbours = (region?.neighbours || []).map(n => n.code);
+  report.region = {
+    names: region?.names, neighbours: shownNeighbours, neighbour_names: (region?.neighbours || []).map(n => n.name),
+    api_neighbours: apiNeighbours,
+    neighbours_match_api: apiNeighbours.length > 0 && JSON.stringify([...shownNeighbours].sort()) === JSON.stringify(apiNeighbours),
+  };
   const t1 = Date.now();
   const choro = await page.evaluate(() => window.atlas.choropleth({ ds: 'naturreservat', measure: 'share', by: 'kommun', scope: 'region', method: 'quantile', k: 5, where: '', palette: 'YlGn' }));
   report.timings.choropleth_first_ms = Date.now() - t1;
@@ -205,7 +215,7 @@ try {
   // border zone between the län and its first neighbour
   const nb = report.region?.neighbours?.[0];
   if (nb) {
-    report.border = await page.evaluate(b => window.atlas.border(b), { a: `lan:${lan}`, b: `lan:${nb.code}`, km: 5 });
+    report.border = await page.evaluate(b => window.atlas.border(b), { a: `lan:${lan}`, b: `lan:${nb}`, km: 5 });
   }
   report.pixels_choropleth = await pixels(page);
   if (screenshot) await page.screenshot({ path: screenshot });
@@ -227,6 +237,32 @@ try {
   const stateAfter = await page.evaluate(() => window.atlas.state());
   const equal = JSON.stringify(norm(stateBefore)) === JSON.stringify(norm(stateAfter)) && sameView(stateBefore.view, stateAfter.view);
   report.round_trip = { hash, equal, before: stateBefore, after: equal ? undefined : stateAfter };
+
+  // the pilot area: three län as one scope, one in= request
+  const t2 = Date.now();
+  const pilot = await page.evaluate(async () => {
+    const a = window.atlas;
+    const t0 = performance.now();
+    const r = await a.selectRegion({ div: 'lan', codes: ['05', '06', '08'] });
+    const t1 = performance.now();
+    const res = await a.choropleth({ ds: 'naturreservat', measure: 'share', by: 'kommun', scope: 'region', method: 'quantile', k: 5, where: '', palette: 'YlGn' });
+    const ids = new Set();
+    for (const f of a.map.queryRenderedFeatures({ layers: ['choro-fill'] })) if (typeof f.state?.v === 'number') ids.add(f.id);
+    const total = document.querySelector('#stats-table tfoot td')?.textContent.trim() ?? null;
+    return { names: r?.names, urls: res.urls, values: res.values, units_drawn: ids.size, total_shown: total, hash_region: a.state().region, region_ms: Math.round(t1 - t0), choropleth_ms: Math.round(performance.now() - t1) };
+  });
+  report.timings.pilot_ms = Date.now() - t2;
+  report.timings.pilot_region_ms = pilot.region_ms;
+  report.timings.pilot_choropleth_ms = pilot.choropleth_ms;
+  const pilotApi = await (await fetch(`${base}api/stats/naturreservat?by=kommun&measure=share&in=lan:05,lan:06,lan:08`)).json();
+  const pilotApiValues = Object.fromEntries(pilotApi.rows.map(r => [r.code, r.value]));
+  report.pilot = {
+    names: pilot.names, requests: pilot.urls, units: Object.keys(pilot.values).length, units_drawn: pilot.units_drawn,
+    api_units: pilotApi.rows.length,
+    values_match_api: pilotApi.rows.length > 0 && Object.keys(pilotApiValues).length === Object.keys(pilot.values).length
+      && Object.entries(pilotApiValues).every(([k, v]) => Math.abs(pilot.values[k] - v) < 1e-9),
+    total_shown: pilot.total_shown, api_total: pilotApi.totals?.value, region: pilot.hash_region,
+  };
 
   // compare: a right map with another dataset
   report.compare = await page.evaluate(async () => {
@@ -261,6 +297,69 @@ try {
   }));
   report.bad_input.names_missing = report.bad_input.notices.some(n => n.includes('finns_inte') && n.includes('lan:99') && n.includes('saknas'));
   await bad.close();
+
+  // a shared link whose statistics request fails (503 here, not watched): the choropleth's
+  // settings stay in the URL so a reload retries, and the failure is said in the alert region
+  const failing = await browser.newPage({ viewport: { width: 1000, height: 700 } });
+  failing.on('pageerror', e => report.page_errors.push(String(e)));
+  await failing.route('**/api/stats/**', r => r.fulfill({ status: 503, contentType: 'application/json', body: '{"error":"unavailable","message":"test: statistics unavailable"}' }));
+  const choroHash = 'c=naturreservat;share;kommun;region;quantile;5;YlGn;';
+  await failing.goto(`${base}#r=lan:${lan}&${choroHash}`, { waitUntil: 'load' });
+  await ready(failing);
+  await failing.waitForTimeout(400);
+  report.stats_failure = await failing.evaluate(h => ({
+    notices: [...document.querySelectorAll('#notices .notice')].map(n => n.querySelector('p').textContent.trim()),
+    alert: document.getElementById('notices').getAttribute('role') === 'alert',
+    retry_button: !!document.querySelector('#notices .notice-retry'),
+    hash: location.hash,
+    kept_in_url: location.hash.includes(h),
+  }), choroHash);
+  // the statistics come back: the notice's retry draws the map
+  await failing.unroute('**/api/stats/**');
+  await failing.click('#notices .notice-retry');
+  await failing.waitForFunction(() => window.atlas.ctx.choro.opts != null, null, { timeout: 10000 }).catch(() => {});
+  report.stats_failure.retried = await failing.evaluate(() => ({ drawn: window.atlas.ctx.choro.opts != null, notices: document.querySelectorAll('#notices .notice').length }));
+  await failing.close();
+
+  // keyboard: Tab reaches every control with a visible focus ring; the region search works
+  // with arrow keys and Enter; the layer list's buttons and sliders are labelled
+  const kb = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  watch(kb);
+  await kb.goto(`${base}#l=naturreservat,nvdb_vagnat`, { waitUntil: 'load' });
+  await ready(kb);
+  const focused = () => kb.evaluate(() => {
+    const el = document.activeElement;
+    const cs = getComputedStyle(el);
+    const ring = (cs.outlineStyle !== 'none' && parseFloat(cs.outlineWidth) >= 2) || cs.boxShadow !== 'none';
+    return { el: `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}`, name: el.getAttribute('aria-label') || el.labels?.[0]?.textContent.trim() || el.textContent.trim().slice(0, 40), ring };
+  });
+  const stops = [];
+  for (let i = 0; i < 40; i++) {
+    await kb.keyboard.press('Tab');
+    const f = await focused();
+    if (f.el === 'body' || stops.some(s => s.el === f.el && s.name === f.name)) break;
+    stops.push(f);
+  }
+  const unlabelled = await kb.evaluate(() => [...document.querySelectorAll('#layer-stack button, #layer-stack input')]
+    .filter(e => !(e.getAttribute('aria-label') || e.labels?.length)).map(e => e.outerHTML.slice(0, 80)));
+  await kb.evaluate(() => window.atlas.ctx.selectTab('region'));
+  await kb.focus('#region-input');
+  await kb.keyboard.type('kalm');
+  await kb.waitForSelector('#region-list [role=option]');
+  const options = await kb.$$eval('#region-list [role=option]', l => l.map(x => x.textContent.trim()));
+  await kb.keyboard.press('ArrowDown');
+  await kb.keyboard.press('ArrowDown');
+  const activeOption = await kb.evaluate(() => document.getElementById(document.getElementById('region-input').getAttribute('aria-activedescendant'))?.textContent.trim());
+  await kb.keyboard.press('Enter');
+  await kb.waitForFunction(() => window.atlas.state().region != null, null, { timeout: 10000 }).catch(() => {});
+  report.keyboard = {
+    tab_stops: stops.length, without_ring: stops.filter(s => !s.ring), unlabelled_layer_controls: unlabelled,
+    search: { options, active_option: activeOption, picked: await kb.evaluate(() => ({ ...window.atlas.state().region, name: window.atlas.ctx.region?.names?.[0] })) },
+  };
+  const picked = report.keyboard.search.picked;
+  report.keyboard.ok = stops.length > 15 && report.keyboard.without_ring.length === 0 && unlabelled.length === 0
+    && activeOption === options[1] && picked?.codes?.length === 1 && activeOption.startsWith(picked.name);
+  await kb.close();
 } catch (e) {
   report.script_error = String(e && e.stack || e);
 } finally {

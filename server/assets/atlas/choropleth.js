@@ -19,35 +19,40 @@ export function measureLabel(ds, measure) {
   return t(`measure.${m}`);
 }
 
-/** The request(s) answering a choropleth: one per unit of the region for `in=`. */
+export const MAX_IN = 50;
+
+/**
+ * The request answering a choropleth. A region scope is one request with every unit of the
+ * region in `in=` (answered as one question, so the total is of those units together); by the
+ * region's own division it shows the region with its neighbours. Over 50 units (only from a
+ * hand-made link) it is split and merged here.
+ */
 export function statsUrls(opts, region) {
   const q = new URLSearchParams({ by: opts.by, measure: opts.measure });
   if (opts.where) q.set('where', opts.where);
   const base = `/api/stats/${encodeURIComponent(opts.ds)}`;
-  if (opts.scope === 'region' && region && region.codes?.length) {
-    if (region.div === opts.by) return { urls: [`${base}?${q}`], keep: new Set([...region.codes, ...region.neighbours.map(n => n.code)]) };
-    return {
-      urls: region.codes.map(c => {
-        const p = new URLSearchParams(q);
-        p.set('in', `${region.div}:${c}`);
-        return `${base}?${p}`;
-      }),
-    };
+  if (opts.scope !== 'region' || !region?.codes?.length) return { urls: [`${base}?${q}`] };
+  const codes = region.div === opts.by ? [...region.codes, ...region.neighbours.map(n => n.code)] : region.codes;
+  const urls = [];
+  for (let i = 0; i < codes.length; i += MAX_IN) {
+    const p = new URLSearchParams(q);
+    p.set('in', codes.slice(i, i + MAX_IN).map(c => `${region.div}:${c}`).join(','));
+    urls.push(`${base}?${p.toString().replace(/%2C/g, ',').replace(/%3A/g, ':')}`);
   }
-  return { urls: [`${base}?${q}`] };
+  return { urls };
 }
 
-/** Fetches and merges the rows of a choropleth (cached per URL). */
+/** Fetches the rows of a choropleth (cached per URL). */
 export async function fetchStats(opts, region) {
-  const { urls, keep } = statsUrls(opts, region);
+  const { urls } = statsUrls(opts, region);
   const answers = await Promise.all(urls.map(getJSON));
-  let rows = answers.flatMap(a => a.rows);
-  if (keep) rows = rows.filter(r => keep.has(r.code));
   const first = answers[0];
-  const additive = /^(count|length|area|sum)/.test(opts.measure);
+  if (answers.length === 1) return { rows: first.rows.slice(), unit: first.unit, total: first.totals?.value ?? null, answers, urls };
+  // more than MAX_IN units: merge; a total only where the parts add up
+  const seen = new Set();
+  const rows = answers.flatMap(a => a.rows).filter(r => !seen.has(r.code) && seen.add(r.code));
   let total = null;
-  if (urls.length === 1 && !keep) total = first.totals?.value ?? null;
-  else if (additive) total = answers.reduce((s, a) => s + (a.totals?.value || 0), 0);
+  if (/^(count|length|area|sum)/.test(opts.measure)) total = answers.reduce((s, a) => s + (a.totals?.value || 0), 0);
   else if (opts.measure === 'share') {
     const area = rows.reduce((s, r) => s + (r.unit_area_m2 || 0), 0);
     total = area ? rows.reduce((s, r) => s + (r.value || 0) * (r.unit_area_m2 || 0), 0) / area : null;
@@ -183,7 +188,7 @@ export class Choropleth {
       return `<a class="btn" href="${escapeHtml(p.pathname + p.search)}" download="${escapeHtml(name)}">${escapeHtml(t('stats.csv'))}${urls.length > 1 ? ` ${i + 1}` : ''}</a>`;
     }).join(' ');
     el.innerHTML = `<div class="table-head"><h3>${escapeHtml(t('stats.table'))}</h3>${csv}</div>
-      <div class="table-wrap"><table>
+      <div class="table-wrap" tabindex="0" role="region" aria-label="${escapeHtml(t('stats.table'))}"><table>
       <caption>${escapeHtml(measureLabel(ds, this.opts.measure))} – ${escapeHtml(dsTitle(ds))}</caption>
       <thead><tr><th scope="col">${escapeHtml(t('stats.unitCol'))}</th><th scope="col" class="num">${escapeHtml(t('stats.valueCol'))}</th><th scope="col" class="num">${escapeHtml(t('stats.featuresCol'))}</th></tr></thead>
       <tbody>${sorted.map(r => `<tr><th scope="row">${escapeHtml(r.name)} <span class="code">${escapeHtml(r.code)}</span></th><td class="num">${escapeHtml(statValue(r.value, unit))}</td><td class="num">${escapeHtml(num(r.features, 0))}</td></tr>`).join('')}</tbody>

@@ -25,6 +25,7 @@ function swatch(ctx, it, x, y) {
   ctx.save();
   if (it.kind === 'line') {
     ctx.strokeStyle = it.color; ctx.lineWidth = 3;
+    if (it.dash) ctx.setLineDash([4, 3]);
     ctx.beginPath(); ctx.moveTo(x, y + 7); ctx.lineTo(x + 18, y + 7); ctx.stroke();
   } else if (it.kind === 'circle') {
     ctx.fillStyle = it.color; ctx.beginPath(); ctx.arc(x + 9, y + 7, 5, 0, Math.PI * 2); ctx.fill();

@@ -92,9 +92,54 @@ export function datasetLegend(ds, st) {
   return { id: ds.id, title: dsTitle(ds), minzoom: ds.minzoom || 0, items: unique };
 }
 
+// ---- the basemap's parts ---------------------------------------------------------------------
+
+const BASE_ORDER = ['land', 'sea', 'lanBorder', 'kommunBorder'];
+
+/** What a basemap layer shows: sea, land, län border, kommun border, or null (names etc.). */
+function baseRole(l) {
+  if (l.type === 'background') return 'sea';
+  const sl = l['source-layer'];
+  if (l.type === 'fill' && (sl === 'lan' || sl === 'kommun')) return 'land';
+  if (l.type === 'line' && sl === 'lan') return 'lanBorder';
+  if (l.type === 'line' && sl === 'kommun') return 'kommunBorder';
+  return null;
+}
+
+/**
+ * The basemap's legend: land, sea, län and kommun borders, from the style's
+ * metadata["rummet:legend"] where it has it (label_en in English when given), else from the
+ * layers' own colours. Returns { title, items }.
+ */
+export function basemapLegend(layers, lang) {
+  const items = [];
+  for (const l of layers || []) {
+    const role = baseRole(l);
+    const meta = l.metadata && l.metadata['rummet:legend'];
+    const dash = l.type === 'line' && Array.isArray(l.paint?.['line-dasharray']);
+    if (Array.isArray(meta) && meta.length) {
+      for (const m of meta) {
+        if (!m || !isColour(m.color)) continue;
+        const own = lang === 'en' ? m.label_en : m.label;
+        const label = own || (role ? t(`base.${role}`) : m.label);
+        items.push({ role, label, color: m.color, kind: m.kind || KIND[l.type] || 'fill', stroke: m.stroke, dash });
+      }
+    } else if (role) {
+      const prop = l.type === 'background' ? 'background-color' : COLOUR_PROP[l.type];
+      const c = l.paint?.[prop];
+      const colour = isColour(c) ? c : fromExpression(c, String)[0]?.color;
+      if (colour) items.push({ role, label: t(`base.${role}`), color: colour, kind: l.type === 'line' ? 'line' : 'fill', dash });
+    }
+  }
+  const rank = it => (BASE_ORDER.includes(it.role) ? BASE_ORDER.indexOf(it.role) : BASE_ORDER.length);
+  const seen = new Set();
+  const list = items.sort((a, b) => rank(a) - rank(b)).filter(it => !seen.has(it.role || it.label) && seen.add(it.role || it.label));
+  return { title: t('layers.basemapGroup'), items: list };
+}
+
 export function swatchHtml(it) {
   const stroke = it.stroke ? `border-color:${it.stroke}` : '';
-  return `<span class="sw sw-${escapeHtml(it.kind)}" style="--c:${escapeHtml(it.color)};${stroke}" aria-hidden="true"></span>`;
+  return `<span class="sw sw-${escapeHtml(it.kind)}${it.dash ? ' sw-dash' : ''}" style="--c:${escapeHtml(it.color)};${stroke}" aria-hidden="true"></span>`;
 }
 
 /** Renders the map legend: the choropleth first, then visible layers top to bottom. */
@@ -114,6 +159,10 @@ export function renderLegend(el, model, zoom, onZoomIn) {
   }
   if (model.region) {
     parts.push(`<section class="lg-group"><ul><li>${swatchHtml({ kind: 'line', color: model.region.color })}<span>${escapeHtml(model.region.label)}</span></li></ul></section>`);
+  }
+  if (model.base?.items.length) {
+    parts.push(`<section class="lg-group lg-base"><h3>${escapeHtml(model.base.title)}</h3>
+      <ul>${model.base.items.map(it => `<li>${swatchHtml(it)}<span>${escapeHtml(it.label)}</span></li>`).join('')}</ul></section>`);
   }
   if (parts.length === 0) parts.push(`<p class="lg-sub">${escapeHtml(t('legend.empty'))}</p>`);
   el.innerHTML = parts.join('');

@@ -6,9 +6,9 @@ import { parseHash, toHash } from './state.js';
 import { loadCatalog, measuresFor, abs } from './catalog.js';
 import { loadBasemap, divisionsSource, isLabelLayer, LABEL_COLOUR } from './basemap.js';
 import { LayerStack } from './layers.js';
-import { datasetLegend, renderLegend } from './legend.js';
+import { datasetLegend, renderLegend, basemapLegend } from './legend.js';
 import { popupHtml } from './popup.js';
-import { regionIndex, search, combobox, resolveRegion, highlight, PILOT, REGION_COLOUR, REGION_LAYERS } from './regions.js';
+import { regionIndex, findUnit, search, combobox, resolveRegion, highlight, PILOT, REGION_COLOUR } from './regions.js';
 import { Choropleth, CHORO_LAYERS, measureLabel } from './choropleth.js';
 import { Drawer, showArea, areaStats, renderAreaResult, borderStats, showZone, renderBorderResult } from './draw.js';
 import { escapeHtml, statValue } from './format.js';
@@ -72,7 +72,8 @@ function currentState() {
     base: ctx.baseOn,
     layers: ctx.stack ? ctx.stack.shown().map(id => ({ id, opacity: ctx.stack.visible.get(id) })) : [],
     region: ctx.region ? { div: ctx.region.div, codes: ctx.region.codes } : null,
-    choro: ctx.choro?.opts ? (({ ds, measure, by, scope, method, k, palette, where }) => ({ ds, measure, by, scope, method, k, palette, where: where || '' }))(ctx.choro.opts) : null,
+    // a choropleth whose statistics failed to come stays in the URL, so a reload retries
+    choro: (({ ds, measure, by, scope, method, k, palette, where }) => (ds ? { ds, measure, by, scope, method, k, palette, where: where || '' } : null))(ctx.choro?.opts || ctx.pendingChoro || {}),
     area: ctx.area,
     border: ctx.border,
     compare: ctx.compare?.active ? ctx.compare.layers : null,
@@ -127,12 +128,13 @@ function legendModel() {
     }
   }
   const region = ctx.region?.names?.length ? { color: REGION_COLOUR, label: ctx.region.names.join(', ') } : null;
-  return { choropleth: ctx.choro?.legend() || null, layers, region };
+  const base = ctx.baseOn && ctx.basemap ? basemapLegend(ctx.basemap.layers, getLang()) : null;
+  return { choropleth: ctx.choro?.legend() || null, layers, region, base };
 }
 
 function updateLegend() {
   const model = legendModel();
-  document.getElementById('legend').hidden = !model.choropleth && !model.layers.length && !model.region;
+  document.getElementById('legend').hidden = !model.choropleth && !model.layers.length && !model.region && !model.base?.items.length;
   renderLegend(document.getElementById('legend-body'), model, map.getZoom(), z => map.easeTo({ zoom: z + 0.5 }));
 }
 
@@ -296,7 +298,7 @@ async function selectRegion(region, { fit = true } = {}) {
     highlight(map, ctx.catalog, null);
     renderRegionInfo();
     refresh();
-    if (ctx.choro?.opts?.scope === 'region') await runChoropleth(readStatsForm());
+    if ((ctx.choro?.opts || ctx.pendingChoro)?.scope === 'region') await runChoropleth(readStatsForm());
     return null;
   }
   const r = await resolveRegion(ctx.catalog, region);
@@ -310,7 +312,7 @@ async function selectRegion(region, { fit = true } = {}) {
   if (!ctx.border && r.codes.length >= 2) prefillBorder(`${r.div}:${r.codes[1]}`, `${r.div}:${r.codes[2] || r.codes[0]}`);
   else if (!ctx.border && r.neighbours[0]) prefillBorder(`${r.div}:${r.codes[0]}`, `${r.div}:${r.neighbours[0].code}`);
   refresh();
-  if (ctx.choro?.opts?.scope === 'region') await runChoropleth(readStatsForm());
+  if ((ctx.choro?.opts || ctx.pendingChoro)?.scope === 'region') await runChoropleth(readStatsForm());
   return r;
 }
 
@@ -334,8 +336,13 @@ function renderRegionInfo() {
 function wireRegionPanel() {
   const opts = async q => {
     const index = await regionIndex(ctx.catalog);
+    ctx.regionUnits = index;
     return search(index, q).map(u => ({ ...u, label: u.name, sub: t(`div.${u.div}`) }));
   };
+  // the units' names are fetched when a search box is first used, not at start
+  for (const id of ['region-input', 'bz-a', 'bz-b']) {
+    document.getElementById(id).addEventListener('focus', () => { opts(''); }, { once: true });
+  }
   combobox(document.getElementById('region-input'), document.getElementById('region-list'), opts,
     u => selectRegion({ div: u.div, codes: [u.code] }).catch(notifyError));
   document.getElementById('pilot').addEventListener('click', () => selectRegion(PILOT).catch(notifyError));
@@ -353,13 +360,11 @@ function wireRegionPanel() {
 }
 
 async function prefillBorder(a, b) {
-  const index = await regionIndex(ctx.catalog);
   for (const [id, unit] of [['bz-a', a], ['bz-b', b]]) {
     const el = document.getElementById(id);
     if (el.dataset.unit) continue;
-    const [div, code] = unit.split(':');
-    const u = index.find(x => x.div === div && x.code === code);
-    if (u) { el.value = u.name; el.dataset.unit = unit; }
+    const u = await findUnit(ctx.catalog, unit).catch(() => null);
+    if (u && !el.dataset.unit) { el.value = u.name; el.dataset.unit = unit; }
   }
 }
 
@@ -455,8 +460,27 @@ function writeStatsForm(o) {
 async function runChoropleth(opts) {
   if (!ctx.catalog.byId.has(opts.ds)) throw new Error(`${opts.ds}?`);
   const res = await ctx.choro.show(opts);
+  ctx.pendingChoro = null;
+  document.querySelector('#notices [data-retry="choro"]')?.remove();
   refresh();
   return res;
+}
+
+/** A choropleth from a link whose statistics failed: kept in the URL, said, and retryable. */
+function choroFailed(opts, err) {
+  ctx.pendingChoro = { ...opts };
+  const el = notify(t('notice.statsFailed', { msg: err.message || String(err) }), 'error');
+  el.dataset.retry = 'choro';
+  if (el.querySelector('.notice-retry')) return;
+  const b = document.createElement('button');
+  b.type = 'button';
+  b.className = 'btn notice-retry';
+  b.textContent = t('notice.retry');
+  b.addEventListener('click', () => {
+    el.remove();
+    if (ctx.pendingChoro) runChoropleth(ctx.pendingChoro).catch(e => choroFailed(ctx.pendingChoro || opts, e));
+  });
+  el.querySelector('p').after(b);
 }
 
 function wireStatsPanel() {
@@ -478,6 +502,7 @@ function wireStatsPanel() {
     }
   });
   document.getElementById('st-clear').addEventListener('click', () => {
+    ctx.pendingChoro = null;
     ctx.choro.clear();
     document.getElementById('stats-table').innerHTML = '';
     refresh();
@@ -657,6 +682,7 @@ function switchLanguage() {
   applyI18n();
   document.getElementById('lang').setAttribute('lang', getLang() === 'sv' ? 'en' : 'sv');
   addControls();
+  map.getCanvas().setAttribute('aria-label', maplibreLocale()['Map.Title']);
   renderGroups();
   fillStatsForm();
   if (ctx.choro?.opts) ctx.choro.renderTable();
@@ -713,7 +739,6 @@ async function start() {
   });
   document.getElementById('copy-link').addEventListener('click', copyLink);
   document.getElementById('export-png').addEventListener('click', () => doExport().catch(notifyError));
-  regionIndex(catalog).then(units => { ctx.regionUnits = units; });
 
   // the URL's state; whatever it names that is not here is skipped and said
   const missing = [];
@@ -730,21 +755,20 @@ async function start() {
   if (st.choro) {
     if (catalog.byId.has(st.choro.ds) && catalog.divisions[st.choro.by]) {
       writeStatsForm(st.choro);
-      await runChoropleth(st.choro).catch(notifyError);
+      await runChoropleth(st.choro).catch(e => choroFailed(st.choro, e));
     } else missing.push(catalog.byId.has(st.choro.ds) ? st.choro.by : st.choro.ds);
   }
   if (st.badArea) missing.push('a');
   if (st.area) await setArea(st.area).catch(notifyError);
   if (st.border) {
-    const index = await regionIndex(catalog);
-    const known = u => index.some(x => `${x.div}:${x.code}` === u);
-    const bad = [st.border.a, st.border.b].filter(u => !known(u));
+    // a failed request is said as such; only units the division does not have are "missing"
+    const units = await Promise.all([st.border.a, st.border.b].map(u => findUnit(catalog, u))).catch(e => { notifyError(e); return null; });
+    const bad = units ? [st.border.a, st.border.b].filter((u, i) => !units[i]) : [];
     if (bad.length) missing.push(...bad);
-    else {
-      for (const [id, u] of [['bz-a', st.border.a], ['bz-b', st.border.b]]) {
+    else if (units) {
+      for (const [i, id] of ['bz-a', 'bz-b'].entries()) {
         const el = document.getElementById(id);
-        const x = index.find(y => `${y.div}:${y.code}` === u);
-        el.value = x.name; el.dataset.unit = u;
+        el.value = units[i].name; el.dataset.unit = [st.border.a, st.border.b][i];
       }
       document.getElementById('bz-km').value = st.border.km;
       await setBorder(st.border).catch(notifyError);
@@ -789,6 +813,7 @@ function exportModel() {
   for (const g of lm.layers) legend.push({ title: g.title, items: g.items });
   if (lm.region) legend.push({ title: '', items: [{ kind: 'line', color: lm.region.color, label: lm.region.label }] });
   if (ctx.area) legend.push({ title: '', items: [{ kind: 'fill', color: '#5b3f8c', label: t('draw.title') }] });
+  if (lm.base?.items.length) legend.push(lm.base);
   const title = lm.choropleth?.title || (ctx.region?.names?.length ? ctx.region.names.join(', ') : t('app.title'));
   const subtitle = lm.choropleth ? lm.choropleth.subtitle : lm.layers.map(g => g.title).join(', ');
   return { title, subtitle, legend, sources: sourcesText(false) };

@@ -1,10 +1,10 @@
 // Regions: a keyboard-operable search (ARIA combobox) over kommun, län and FA-region names,
 // and choosing one: frame it with its neighbours and highlight its border.
 //
-// Names and codes come from the statistics API (one small request per division, no
-// geometry: /api/stats/<other>?by=<division>&measure=count lists every unit with its name).
-// The chosen unit's own outline comes from OGC API Features (/collections/<div>/items?<code
-// field>=<code>&properties=<code field>), its bbox and neighbours from one bbox query.
+// Everything comes from GET /api/divisions/{division} (no geometry, cached by the server and
+// here per URL): each unit's code, name, bbox (WGS 84), an inner point and the codes of the
+// units sharing a border. A division's list is fetched when first needed (a search, a link
+// naming a region or a border zone), not at start.
 import { getJSON } from './api.js';
 import { t } from './i18n.js';
 import { escapeHtml } from './format.js';
@@ -12,24 +12,36 @@ import { escapeHtml } from './format.js';
 export const PILOT = { div: 'lan', codes: ['05', '06', '08'] };
 export const REGION_COLOUR = '#8e1b4f';
 
-let indexPromise = null;
+const lists = new Map();
 
-/** Every unit of every division: [{div, code, name, key}] (key: folded for search). */
-export function regionIndex(catalog) {
-  if (!indexPromise) {
-    const divs = Object.keys(catalog.divisions);
-    indexPromise = Promise.all(divs.map(async div => {
-      const other = divs.find(d => d !== div) || catalog.thematic[0]?.id;
-      if (!other) return [];
-      try {
-        const ans = await getJSON(`/api/stats/${other}?by=${div}&measure=count`);
-        return ans.rows.map(r => ({ div, code: r.code, name: r.name, key: fold(r.name) }));
-      } catch {
-        return [];
-      }
-    })).then(lists => lists.flat());
+/**
+ * One division's units: [{div, code, name, key, bbox, point, neighbours, area_m2}] (key: folded
+ * for search), with `byCode`. Rejects when the request fails (not kept, so a retry asks again).
+ */
+export function divisionUnits(div) {
+  if (!lists.has(div)) {
+    const p = getJSON(`/api/divisions/${encodeURIComponent(div)}`).then(ans => {
+      const units = ans.units.map(u => ({ ...u, div, code: String(u.code), key: fold(u.name) }));
+      units.byCode = new Map(units.map(u => [u.code, u]));
+      return units;
+    });
+    lists.set(div, p);
+    p.catch(() => lists.delete(div));
   }
-  return indexPromise;
+  return lists.get(div);
+}
+
+/** Every unit of every loaded division (a division whose request fails is left out). */
+export async function regionIndex(catalog) {
+  const got = await Promise.allSettled(Object.keys(catalog.divisions).map(divisionUnits));
+  return got.flatMap(g => (g.status === 'fulfilled' ? g.value : []));
+}
+
+/** A unit by "div:code", or null. */
+export async function findUnit(catalog, unit) {
+  const [div, code] = String(unit).split(':');
+  if (!catalog.divisions[div] || !code) return null;
+  return (await divisionUnits(div)).byCode.get(code) || null;
 }
 
 export function fold(s) {
@@ -80,9 +92,21 @@ export function combobox(input, list, options, onPick) {
       }
     });
   };
-  const render = async () => {
-    items = await options(input.value);
+  let seq = 0;
+  let inflight = null;
+  const render = () => {
+    const p = show().catch(() => {});
+    inflight = p;
+    p.then(() => { if (inflight === p) inflight = null; });
+    return p;
+  };
+  const show = async () => {
+    const mine = ++seq;
+    const got = await options(input.value);
+    if (mine !== seq) return; // a later keystroke has asked again
+    items = got;
     active = -1;
+    input.removeAttribute('aria-activedescendant');
     if (!input.value.trim()) { close(); return; }
     list.innerHTML = items.length
       ? items.map((it, i) => `<li role="option" id="${list.id}-o${i}" aria-selected="false" data-i="${i}">${escapeHtml(it.label)} <span class="opt-sub">${escapeHtml(it.sub || '')}</span></li>`).join('')
@@ -102,12 +126,19 @@ export function combobox(input, list, options, onPick) {
     if (e.key === 'ArrowDown') {
       e.preventDefault();
       if (list.hidden) { render(); return; }
-      active = Math.min(items.length - 1, active + 1); paint();
+      if (!items.length) return;
+      active = active >= items.length - 1 ? 0 : active + 1; paint();
     } else if (e.key === 'ArrowUp') {
       e.preventDefault();
-      active = Math.max(0, active - 1); paint();
+      if (list.hidden) { render(); return; }
+      if (!items.length) return;
+      active = active <= 0 ? items.length - 1 : active - 1; paint();
     } else if (e.key === 'Enter') {
-      if (!list.hidden && items.length) { e.preventDefault(); pick(active < 0 ? 0 : active); }
+      const now = () => !list.hidden && items.length > 0;
+      if (inflight) { // typed faster than the list came: pick from the list being made
+        e.preventDefault();
+        inflight.then(() => { if (now()) pick(active < 0 ? 0 : active); });
+      } else if (now()) { e.preventDefault(); pick(active < 0 ? 0 : active); }
     } else if (e.key === 'Escape') {
       if (!list.hidden) { e.preventDefault(); close(); }
     }
@@ -121,85 +152,40 @@ export function combobox(input, list, options, onPick) {
   return { close };
 }
 
-// ---- geometry helpers ---------------------------------------------------------------------
+// ---- resolving a region ----------------------------------------------------------------------
 
-function eachCoord(geom, fn) {
-  const walk = c => (typeof c[0] === 'number' ? fn(c) : c.forEach(walk));
-  if (geom && geom.coordinates) walk(geom.coordinates);
-}
-
-export function bboxOf(features) {
+function union(boxes) {
   const b = [Infinity, Infinity, -Infinity, -Infinity];
-  for (const f of features) {
-    eachCoord(f.geometry, ([x, y]) => {
-      if (x < b[0]) b[0] = x; if (y < b[1]) b[1] = y;
-      if (x > b[2]) b[2] = x; if (y > b[3]) b[3] = y;
-    });
+  for (const x of boxes) {
+    if (!x) continue;
+    b[0] = Math.min(b[0], x[0]); b[1] = Math.min(b[1], x[1]);
+    b[2] = Math.max(b[2], x[2]); b[3] = Math.max(b[3], x[3]);
   }
   return Number.isFinite(b[0]) ? b : null;
 }
 
-const CELL = 0.004;
-function cellKey(x, y) { return `${Math.round(x / CELL)}/${Math.round(y / (CELL / 2))}`; }
-
-/** Units whose boundary comes within a few hundred metres of the chosen ones. */
-function touching(chosen, candidates) {
-  const grid = new Set();
-  for (const f of chosen) eachCoord(f.geometry, ([x, y]) => grid.add(cellKey(x, y)));
-  const near = (x, y) => {
-    const cx = Math.round(x / CELL);
-    const cy = Math.round(y / (CELL / 2));
-    for (let dx = -1; dx <= 1; dx++) for (let dy = -1; dy <= 1; dy++) if (grid.has(`${cx + dx}/${cy + dy}`)) return true;
-    return false;
-  };
-  return candidates.filter(f => {
-    let hit = false;
-    eachCoord(f.geometry, ([x, y]) => { if (!hit && near(x, y)) hit = true; });
-    return hit;
-  });
-}
-
 /**
- * Resolves a region: its units' names, bbox, and neighbours (unit and bbox). Unknown codes
- * are returned in `missing`.
+ * Resolves a region: its units' names, bbox, neighbours ({code, name}, the units sharing a
+ * border with any of them) and the box to frame: one unit with its neighbours, several units
+ * (the pilot area) by themselves. Unknown codes are returned in `missing`.
  */
 export async function resolveRegion(catalog, region) {
-  const div = catalog.divisions[region.div];
-  if (!div) return { missing: [`${region.div}:${region.codes.join(',')}`] };
-  const base = `/collections/${region.div}/items`;
-  const got = await Promise.all(region.codes.map(code =>
-    getJSON(`${base}?${div.code}=${encodeURIComponent(code)}&properties=${div.code},${div.name}&limit=5`)
-      .then(fc => fc.features.filter(f => String(f.properties[div.code]) === code))));
-  const missing = region.codes.filter((c, i) => got[i].length === 0).map(c => `${region.div}:${c}`);
-  const chosen = got.flat();
+  if (!catalog.divisions[region.div]) return { missing: [`${region.div}:${region.codes.join(',')}`] };
+  const units = await divisionUnits(region.div);
+  const codes = [...new Set(region.codes)];
+  const missing = codes.filter(c => !units.byCode.has(c)).map(c => `${region.div}:${c}`);
+  const chosen = codes.map(c => units.byCode.get(c)).filter(Boolean);
   if (chosen.length === 0) return { missing };
-  const codes = [...new Set(chosen.map(f => String(f.properties[div.code])))];
-  const names = codes.map(c => chosen.find(f => String(f.properties[div.code]) === c).properties[div.name]);
-  const bbox = bboxOf(chosen);
-  const padX = (bbox[2] - bbox[0]) * 0.02 + 0.01;
-  const padY = (bbox[3] - bbox[1]) * 0.02 + 0.01;
-  const box = [bbox[0] - padX, bbox[1] - padY, bbox[2] + padX, bbox[3] + padY].map(v => v.toFixed(4)).join(',');
-  let neighbours = [];
-  let frame = bbox;
-  try {
-    const fc = await getJSON(`${base}?bbox=${box}&properties=${div.code},${div.name}&limit=1000`);
-    const cands = fc.features.filter(f => !codes.includes(String(f.properties[div.code])));
-    const nb = touching(chosen, cands);
-    neighbours = nb.map(f => ({ code: String(f.properties[div.code]), name: f.properties[div.name] }))
-      .sort((a, b) => a.name.localeCompare(b.name, 'sv'));
-    // frame the chosen units with their neighbours, but not the whole of a huge neighbour
-    const nbox = bboxOf(nb);
-    if (nbox) {
-      const w = bbox[2] - bbox[0];
-      const h = bbox[3] - bbox[1];
-      frame = [
-        Math.max(nbox[0], bbox[0] - w * 0.6), Math.max(nbox[1], bbox[1] - h * 0.6),
-        Math.min(nbox[2], bbox[2] + w * 0.6), Math.min(nbox[3], bbox[3] + h * 0.6),
-      ];
-      frame = [Math.min(frame[0], bbox[0]), Math.min(frame[1], bbox[1]), Math.max(frame[2], bbox[2]), Math.max(frame[3], bbox[3])];
-    }
-  } catch { /* neighbours are a nicety; the region itself is framed */ }
-  return { div: region.div, codes, names, bbox, frame, neighbours, missing };
+  const own = new Set(chosen.map(u => u.code));
+  const nbCodes = [...new Set(chosen.flatMap(u => u.neighbours || []))].filter(c => !own.has(c));
+  const nb = nbCodes.map(c => units.byCode.get(c)).filter(Boolean);
+  const neighbours = nb.map(u => ({ code: u.code, name: u.name })).sort((a, b) => a.name.localeCompare(b.name, 'sv'));
+  const bbox = union(chosen.map(u => u.bbox));
+  const frame = chosen.length === 1 ? union([bbox, ...nb.map(u => u.bbox)]) : bbox;
+  return {
+    div: region.div, codes: chosen.map(u => u.code), names: chosen.map(u => u.name),
+    bbox, frame, neighbours, missing,
+  };
 }
 
 export const REGION_LAYERS = ['region-dim', 'region-nb-line', 'region-casing', 'region-line'];
