@@ -4,6 +4,7 @@
 
 mod support;
 
+mod access;
 mod agency_files;
 mod agency_parts;
 mod atlas;

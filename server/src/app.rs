@@ -26,6 +26,8 @@ pub struct App {
     pub stats: StatsService,
     /// Requests being handled, bounded by `limits.max_concurrent_requests`.
     pub requests: Arc<tokio::sync::Semaphore>,
+    /// Invalid API keys per client address.
+    pub key_failures: crate::access::FailureLimiter,
 }
 
 /// The one axum state: a cheap handle on [`App`].
@@ -78,6 +80,7 @@ impl App {
             tiles,
             stats,
             requests,
+            key_failures: crate::access::FailureLimiter::default(),
         }
     }
 }

@@ -4,6 +4,7 @@
 //! [`config`] layers the configuration, [`db`] manages the database, [`tiles`] renders and
 //! caches vector tiles, and [`http::router`] builds the one router the server and the tests use.
 
+pub mod access;
 pub mod app;
 pub mod cli;
 pub mod config;

@@ -1,6 +1,7 @@
-//! The `rummet` command line: `serve`, `load`, `seed`, `export`, `datasets` and
-//! `db start|stop|status|url`.
+//! The `rummet` command line: `serve`, `load`, `seed`, `export`, `datasets`,
+//! `db start|stop|status|url`, `org`, `key` and `audit`.
 
+mod access;
 mod database;
 mod datasets;
 mod db;
@@ -60,6 +61,18 @@ enum Command {
         #[command(subcommand)]
         action: db::DbAction,
     },
+    /// Organisations that hold API keys and publish.
+    Org {
+        #[command(subcommand)]
+        action: access::OrgAction,
+    },
+    /// API keys: create (printed once, stored hashed), list, revoke.
+    Key {
+        #[command(subcommand)]
+        action: access::KeyAction,
+    },
+    /// The audit trail of writes: who, what, when, with what result.
+    Audit(access::AuditArgs),
 }
 
 /// Parses the command line, runs it, and turns an error into one line and exit code 1.
@@ -100,6 +113,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Export(args) => export::run(&config, args).await,
         Command::Datasets(args) => datasets::run(&config, &args).await,
         Command::Db { action } => db::run(&config, action).await,
+        Command::Org { action } => access::org(&config, action).await,
+        Command::Key { action } => access::key(&config, action).await,
+        Command::Audit(args) => access::audit(&config, &args).await,
     }
 }
 

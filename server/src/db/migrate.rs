@@ -77,6 +77,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "0013_dataset_parts.sql",
         sql: include_str!("migrations/0013_dataset_parts.sql"),
     },
+    Migration {
+        version: 14,
+        name: "0014_access.sql",
+        sql: include_str!("migrations/0014_access.sql"),
+    },
 ];
 
 /// Creates PostGIS if needed and applies every migration not applied yet.

@@ -7,6 +7,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
+use crate::access::AccessError;
 use crate::db::QueryError;
 use crate::ogc::OgcError;
 use crate::stats::StatsError;
@@ -21,6 +22,8 @@ pub struct ApiError {
     status: StatusCode,
     code: &'static str,
     message: String,
+    /// Seconds for `Retry-After` other than the database's (a `429`).
+    retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -48,6 +51,24 @@ impl ApiError {
             status,
             code,
             message: message.into(),
+            retry_after: None,
+        }
+    }
+}
+
+impl From<AccessError> for ApiError {
+    fn from(e: AccessError) -> Self {
+        let message = e.to_string();
+        match e {
+            AccessError::Missing => Self::new(StatusCode::UNAUTHORIZED, "unauthorized", message),
+            AccessError::Invalid => Self::new(StatusCode::UNAUTHORIZED, "invalid_key", message),
+            AccessError::Forbidden(_) => Self::new(StatusCode::FORBIDDEN, "forbidden", message),
+            AccessError::TooManyFailures { retry_after_s } => Self {
+                retry_after: Some(retry_after_s),
+                ..Self::new(StatusCode::TOO_MANY_REQUESTS, "too_many_failures", message)
+            },
+            AccessError::Rejected(_) => Self::bad_request("rejected", message),
+            AccessError::Query(e) => e.into(),
         }
     }
 }
@@ -147,10 +168,20 @@ impl IntoResponse for ApiError {
             })),
         )
             .into_response();
-        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        } else if self.status == StatusCode::SERVICE_UNAVAILABLE {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECS));
+        }
+        if self.status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"rummet\""),
+            );
         }
         response
     }

@@ -1,7 +1,9 @@
 //! HTTP: one router for the server and the tests. Handlers only extract, call domain code
 //! and convert; [`ApiError`] is the one place errors become responses.
 
+mod admin;
 mod atlas;
+mod auth;
 mod base_url;
 mod cartography;
 mod catalog;
@@ -79,6 +81,9 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/stats/{dataset}/border", get(stats::at_border))
         .route("/api/divisions/{division}", get(stats::units))
+        .route("/api/whoami", get(admin::whoami))
+        .route("/api/audit", get(admin::audit))
+        .route("/api/admin/datasets/{id}/purge", post(admin::purge))
         .route("/api/openapi.json", get(openapi::document))
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(

@@ -8,6 +8,7 @@ mod seed;
 mod service;
 mod sql;
 mod store;
+pub use store::purge;
 mod tile;
 mod tilejson;
 

@@ -114,3 +114,22 @@ pub async fn put(
         .await?;
     Ok(())
 }
+
+/// Drops every stored tile of `dataset` (all versions, both grids) and tells every server
+/// to drop its in-process copies (`NOTIFY`, as a load does); they are rendered again as
+/// asked. Returns the rows deleted.
+///
+/// # Errors
+/// When a statement fails.
+pub async fn purge(client: &Client, dataset: &str) -> Result<u64, QueryError> {
+    let deleted = client
+        .execute("DELETE FROM rummet.tiles WHERE dataset = $1", &[&dataset])
+        .await?;
+    client
+        .execute(
+            "SELECT pg_notify($1, $2)",
+            &[&rummet_core::NOTIFY_CHANNEL, &dataset],
+        )
+        .await?;
+    Ok(deleted)
+}
