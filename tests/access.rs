@@ -306,3 +306,114 @@ async fn purging_a_datasets_tiles_needs_an_admin_key_and_is_written_to_the_audit
     assert_eq!(entries[1]["key_id"], &admin[4..16]);
     assert_eq!(entries[1]["actor"], format!("key:{}", &admin[4..16]));
 }
+
+/// `rummet visibility <args>`, which must succeed, then the server's registry read again
+/// (as its `NOTIFY` listener would).
+async fn visibility(app: &TestApp, args: &[&str]) {
+    let mut all = vec!["visibility"];
+    all.extend_from_slice(args);
+    let out = rummet(&app.db, &all);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    app.state
+        .datasets
+        .reload_all(&app.state.pool)
+        .await
+        .expect("registry");
+}
+
+#[tokio::test]
+async fn a_dataset_that_is_not_public_is_unseen_on_every_read_path_without_the_right_key() {
+    let app = TestApp::new().await;
+    let reader = key(&app, "region-jonkoping", Scope::Read).await;
+    let neighbour = key(&app, "region-kalmar", Scope::Publish).await;
+    let admin = key(&app, "rummet-drift", Scope::Admin).await;
+    visibility(&app, &["fa", "org", "--org", "region-jonkoping"]).await;
+
+    // (path, status when unseen)
+    let paths = [
+        ("/tiles/fa/5/17/9.mvt", StatusCode::NOT_FOUND),
+        ("/tiles/kommun,fa/5/17/9.mvt", StatusCode::NOT_FOUND),
+        ("/tiles/fa.json", StatusCode::NOT_FOUND),
+        ("/styles/fa.json", StatusCode::NOT_FOUND),
+        ("/collections/fa", StatusCode::NOT_FOUND),
+        ("/collections/fa/items?limit=1", StatusCode::NOT_FOUND),
+        (
+            "/collections/fa/tiles/WebMercatorQuad/5/9/17",
+            StatusCode::NOT_FOUND,
+        ),
+        // Statistics call an unknown dataset or division a bad question, not a resource.
+        ("/api/stats/fa?by=lan", StatusCode::BAD_REQUEST),
+        ("/api/stats/kommun?by=fa", StatusCode::BAD_REQUEST),
+        ("/api/divisions/fa", StatusCode::BAD_REQUEST),
+    ];
+    let with = |uri: &str, key: &str| {
+        let sep = if uri.contains('?') { '&' } else { '?' };
+        format!("{uri}{sep}key={key}")
+    };
+    for (uri, unseen) in paths {
+        assert_eq!(app.get(uri).await.status, unseen, "{uri} without a key");
+        assert_eq!(
+            app.get(&with(uri, &neighbour)).await.status,
+            unseen,
+            "{uri} with another organisation's key"
+        );
+        for key in [&reader, &admin] {
+            let reply = app.get(&with(uri, key)).await;
+            assert!(
+                reply.status.is_success(),
+                "{uri} with a key that may see it: {}",
+                reply.status
+            );
+        }
+    }
+    let listed = |doc: serde_json::Value, list: &str| -> bool {
+        doc[list]
+            .as_array()
+            .expect("list")
+            .iter()
+            .any(|d| d["id"] == "fa")
+    };
+    assert!(!listed(app.get("/catalog").await.json(), "datasets"));
+    assert!(!listed(app.get("/collections").await.json(), "collections"));
+    assert!(listed(
+        app.get(&with("/catalog", &reader)).await.json(),
+        "datasets"
+    ));
+    assert!(listed(
+        app.get(&with("/collections", &reader)).await.json(),
+        "collections"
+    ));
+
+    // A key given in the URL is carried into the links Rummet writes; its tiles are private.
+    let tilejson = app.get(&with("/tiles/fa.json", &reader)).await.json();
+    let tiles = tilejson["tiles"][0].as_str().expect("tiles url");
+    assert!(tiles.ends_with(&format!(".mvt?key={reader}")), "{tiles}");
+    let style = app.get(&with("/styles/fa.json", &reader)).await.json();
+    assert!(
+        style["sources"]["fa"]["url"]
+            .as_str()
+            .is_some_and(|u| u.ends_with(&format!("?key={reader}")))
+    );
+    let tile = app.get(&with("/tiles/fa/5/17/9.mvt", &reader)).await;
+    assert!(
+        tile.header("cache-control")
+            .is_some_and(|c| c.starts_with("private"))
+    );
+    let public = app.get("/tiles/kommun/5/17/9.mvt").await;
+    assert!(
+        public
+            .header("cache-control")
+            .is_some_and(|c| c.starts_with("public"))
+    );
+
+    // Back to public: seen by all again.
+    visibility(&app, &["fa", "public"]).await;
+    assert_eq!(app.get("/tiles/fa.json").await.status, StatusCode::OK);
+    let refused = rummet(&app.db, &["visibility", "kommun", "private"]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("--org"));
+}

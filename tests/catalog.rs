@@ -112,7 +112,7 @@ async fn every_catalog_dataset_loads_from_its_published_format_and_serves_its_ma
             }
         }
         // Every tile of every zoom, rendered as the seeder does: none may pass 500 KB.
-        let ds = app.state.datasets.get(&entry.id).expect("loaded");
+        let ds = app.state.datasets.get_any(&entry.id).expect("loaded");
         let seeded = Seeder::new(app.state.pool.clone(), 2)
             .seed(&ds, 0..=14, &|_, _| {})
             .await
@@ -151,7 +151,7 @@ async fn fails_and_keeps_serving(app: &TestApp, id: &str, bad: &Path, needle: &s
         "{id}: {message:?} lacks {needle:?}"
     );
     assert_eq!(message.lines().count(), 1, "one line: {message}");
-    let serving = app.state.datasets.get(&entry.id).expect("still loaded");
+    let serving = app.state.datasets.get_any(&entry.id).expect("still loaded");
     assert_eq!(
         serving.version, good.version,
         "{id}: the old version keeps serving"
@@ -493,7 +493,7 @@ async fn crowded_specks_are_thinned_to_about_one_per_cell_and_all_drawn_once_the
     let table = app
         .state
         .datasets
-        .get(&entry.id)
+        .get_any(&entry.id)
         .expect("loaded")
         .table_name
         .clone();

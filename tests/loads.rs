@@ -30,7 +30,7 @@ async fn a_reload_is_visible_at_once_through_a_running_servers_cache() {
     let before = app
         .state
         .datasets
-        .get(&DatasetId::parse("kommun").expect("id"))
+        .get_any(&DatasetId::parse("kommun").expect("id"))
         .expect("loaded");
     let tile = app.get("/tiles/kommun/5/17/9.mvt").await;
     assert_eq!(tile.status, StatusCode::OK);
@@ -43,7 +43,7 @@ async fn a_reload_is_visible_at_once_through_a_running_servers_cache() {
 
     let id = DatasetId::parse("kommun").expect("id");
     let mut waited = Duration::ZERO;
-    while app.state.datasets.get(&id).expect("loaded").version != report.version {
+    while app.state.datasets.get_any(&id).expect("loaded").version != report.version {
         assert!(
             waited < Duration::from_secs(10),
             "the NOTIFY never reached the server"

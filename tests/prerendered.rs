@@ -17,7 +17,7 @@ use crate::support::{TestApp, decode, get_with};
 fn kommun(app: &TestApp) -> Arc<Dataset> {
     app.state
         .datasets
-        .get(&DatasetId::parse("kommun").expect("id"))
+        .get_any(&DatasetId::parse("kommun").expect("id"))
         .expect("loaded")
 }
 
@@ -247,7 +247,7 @@ async fn a_pmtiles_export_of_two_datasets_has_both_layers_in_each_tile() {
     let lan = app
         .state
         .datasets
-        .get(&DatasetId::parse("lan").expect("id"))
+        .get_any(&DatasetId::parse("lan").expect("id"))
         .expect("loaded");
     let dir = tempfile::tempdir().expect("tmp");
     let path = dir.path().join("both.pmtiles");

@@ -429,7 +429,7 @@ async fn statistics_per_kommun_agree_with_a_hand_written_postgis_query() {
     let kommun = app
         .state
         .datasets
-        .get(&rummet_core::DatasetId::parse("kommun").expect("id"))
+        .get_any(&rummet_core::DatasetId::parse("kommun").expect("id"))
         .expect("kommun");
     // What an analyst would write by hand, straight from the two tables.
     let sql = format!(

@@ -7,6 +7,7 @@ use std::sync::{Arc, RwLock};
 use deadpool_postgres::Pool;
 use rummet_core::DatasetId;
 
+use crate::access::Principal;
 use crate::db::{QueryError, registry};
 
 pub use crate::db::registry::Dataset;
@@ -34,16 +35,35 @@ pub struct Datasets {
 }
 
 impl Datasets {
-    /// The serving version of `id`, if loaded.
+    /// The serving version of `id`, if loaded and `viewer` (a key's holder, or nobody) may
+    /// see it: every read path asks this, before any cache, so a dataset one may not see is
+    /// answered exactly as one that does not exist.
     #[must_use]
-    pub fn get(&self, id: &DatasetId) -> Option<Arc<Dataset>> {
+    pub fn get(&self, id: &DatasetId, viewer: Option<&Principal>) -> Option<Arc<Dataset>> {
+        self.get_any(id).filter(|d| d.visible_to(viewer))
+    }
+
+    /// Every loaded dataset `viewer` may see, by id.
+    #[must_use]
+    pub fn all(&self, viewer: Option<&Principal>) -> Vec<Arc<Dataset>> {
+        self.read()
+            .values()
+            .filter(|d| d.visible_to(viewer))
+            .cloned()
+            .collect()
+    }
+
+    /// The serving version of `id` whoever may see it: for the server's own work (cache
+    /// invalidation, seeding, health), never to answer a request.
+    #[must_use]
+    pub fn get_any(&self, id: &DatasetId) -> Option<Arc<Dataset>> {
         self.read().get(id).cloned()
     }
 
-    /// Every loaded dataset, by id.
+    /// How many datasets are loaded.
     #[must_use]
-    pub fn all(&self) -> Vec<Arc<Dataset>> {
-        self.read().values().cloned().collect()
+    pub fn count(&self) -> usize {
+        self.read().len()
     }
 
     /// Re-reads the whole registry.

@@ -6,6 +6,7 @@ mod audit;
 mod error;
 mod keys;
 mod limiter;
+mod visibility;
 
 pub use audit::{AuditEntry, Outcome, list as audit_list, record as audit_record};
 pub use error::AccessError;
@@ -14,6 +15,7 @@ pub use keys::{
     list_organisations, revoke_key,
 };
 pub use limiter::FailureLimiter;
+pub use visibility::set_visibility;
 
 use serde::{Deserialize, Serialize};
 
@@ -52,6 +54,60 @@ impl Scope {
             other => Err(format!(
                 "unknown scope {other:?}; scopes: read, publish, admin"
             )),
+        }
+    }
+}
+
+/// Who may see a dataset.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Visibility {
+    /// Anyone, without a key: open data.
+    #[default]
+    Public,
+    /// Any key of the owning organisation, and admin keys.
+    Org,
+    /// The owning organisation's publish keys, and admin keys.
+    Private,
+}
+
+impl Visibility {
+    /// The name stored and typed.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Public => "public",
+            Self::Org => "org",
+            Self::Private => "private",
+        }
+    }
+
+    /// Parses a stored or typed name.
+    ///
+    /// # Errors
+    /// The names there are, when `text` is none of them.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        match text {
+            "public" => Ok(Self::Public),
+            "org" => Ok(Self::Org),
+            "private" => Ok(Self::Private),
+            other => Err(format!(
+                "unknown visibility {other:?}; one of public, org, private"
+            )),
+        }
+    }
+
+    /// Whether `viewer` (a key's holder, or nobody) may see a dataset of `owner` with this
+    /// visibility.
+    #[must_use]
+    pub fn lets(self, owner: Option<&str>, viewer: Option<&Principal>) -> bool {
+        let own = |p: &Principal| owner == Some(p.organisation.as_str());
+        match self {
+            Self::Public => true,
+            Self::Org => viewer.is_some_and(|p| p.scope == Scope::Admin || own(p)),
+            Self::Private => {
+                viewer.is_some_and(|p| p.scope == Scope::Admin || own(p) && p.may(Scope::Publish))
+            }
         }
     }
 }
@@ -117,5 +173,29 @@ mod tests {
         );
         assert_eq!(Scope::parse("admin"), Ok(Scope::Admin));
         assert!(Scope::parse("root").is_err());
+    }
+
+    #[test]
+    fn org_data_is_seen_by_the_owners_keys_and_private_data_by_its_publishers() {
+        use super::Visibility;
+        let key = |org: &str, scope| Principal {
+            organisation: org.into(),
+            key_id: "0123456789ab".into(),
+            scope,
+        };
+        let owner = Some("region-jonkoping");
+        let reader = key("region-jonkoping", Scope::Read);
+        let publisher = key("region-jonkoping", Scope::Publish);
+        let neighbour = key("region-kalmar", Scope::Publish);
+        let admin = key("rummet-drift", Scope::Admin);
+        assert!(Visibility::Public.lets(owner, None));
+        assert!(!Visibility::Org.lets(owner, None));
+        assert!(Visibility::Org.lets(owner, Some(&reader)));
+        assert!(!Visibility::Org.lets(owner, Some(&neighbour)));
+        assert!(Visibility::Org.lets(owner, Some(&admin)));
+        assert!(!Visibility::Private.lets(owner, Some(&reader)));
+        assert!(Visibility::Private.lets(owner, Some(&publisher)));
+        assert!(!Visibility::Private.lets(owner, Some(&neighbour)));
+        assert!(Visibility::Private.lets(owner, Some(&admin)));
     }
 }

@@ -6,7 +6,7 @@ use clap::{Args, Subcommand};
 use serde_json::json;
 
 use super::database::Database;
-use crate::access::{self, Outcome, Scope};
+use crate::access::{self, Outcome, Scope, Visibility};
 use crate::config::Config;
 
 #[derive(Debug, Subcommand)]
@@ -54,6 +54,18 @@ pub(super) struct CreateKey {
 }
 
 #[derive(Debug, Args)]
+pub(super) struct VisibilityArgs {
+    /// The loaded dataset.
+    id: String,
+    /// public (anyone), org (the owning organisation's keys) or private (its publish keys);
+    /// admin keys see everything.
+    visibility: String,
+    /// The owning organisation (needed once, for a dataset that is not public).
+    #[arg(long)]
+    org: Option<String>,
+}
+
+#[derive(Debug, Args)]
 pub(super) struct AuditArgs {
     /// How many of the newest entries.
     #[arg(long, default_value_t = 50)]
@@ -80,21 +92,13 @@ pub(super) async fn org(config: &Config, action: OrgAction) -> anyhow::Result<()
         match action {
             OrgAction::Add { id, name } => {
                 let added = access::add_organisation(&**client, &id, &name).await;
-                let outcome = if added.is_ok() {
-                    Outcome::Done
-                } else {
-                    Outcome::Refused
-                };
-                access::audit_record(
+                audited(
                     &**client,
-                    None,
-                    &actor(),
                     ("organisation.add", &id),
-                    outcome,
                     &json!({"name": name}),
+                    added,
                 )
                 .await?;
-                added?;
                 println!("added organisation {id} ({name})");
             }
             OrgAction::List => {
@@ -150,6 +154,20 @@ pub(super) async fn key(config: &Config, action: KeyAction) -> anyhow::Result<()
     .await
 }
 
+pub(super) async fn visibility(config: &Config, args: &VisibilityArgs) -> anyhow::Result<()> {
+    let visibility = Visibility::parse(&args.visibility).map_err(anyhow::Error::msg)?;
+    with_db(config, async |db| {
+        let client = db.pool.get().await?;
+        let set =
+            access::set_visibility(&**client, &args.id, visibility, args.org.as_deref()).await;
+        let detail = json!({"visibility": visibility.as_str(), "organisation": args.org});
+        audited(&**client, ("dataset.visibility", &args.id), &detail, set).await?;
+        println!("{} is {}", args.id, visibility.as_str());
+        Ok(())
+    })
+    .await
+}
+
 pub(super) async fn audit(config: &Config, args: &AuditArgs) -> anyhow::Result<()> {
     with_db(config, async |db| {
         let client = db.pool.get().await?;
@@ -169,6 +187,23 @@ pub(super) async fn audit(config: &Config, args: &AuditArgs) -> anyhow::Result<(
         Ok(())
     })
     .await
+}
+
+/// Writes `result` of `action` on `target` to the audit trail as done or refused, as the
+/// command line's user, and hands it on.
+async fn audited<T>(
+    client: &impl tokio_postgres::GenericClient,
+    (action, target): (&str, &str),
+    detail: &serde_json::Value,
+    result: Result<T, access::AccessError>,
+) -> anyhow::Result<T> {
+    let outcome = if result.is_ok() {
+        Outcome::Done
+    } else {
+        Outcome::Refused
+    };
+    access::audit_record(client, None, &actor(), (action, target), outcome, detail).await?;
+    Ok(result?)
 }
 
 /// Opens the database, runs `work`, and closes it (stopping a cluster it started) whatever

@@ -71,6 +71,8 @@ enum Command {
         #[command(subcommand)]
         action: access::KeyAction,
     },
+    /// Who may see a dataset: public, org or private, and its owning organisation.
+    Visibility(access::VisibilityArgs),
     /// The audit trail of writes: who, what, when, with what result.
     Audit(access::AuditArgs),
 }
@@ -115,6 +117,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Db { action } => db::run(&config, action).await,
         Command::Org { action } => access::org(&config, action).await,
         Command::Key { action } => access::key(&config, action).await,
+        Command::Visibility(args) => access::visibility(&config, &args).await,
         Command::Audit(args) => access::audit(&config, &args).await,
     }
 }

@@ -82,6 +82,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "0014_access.sql",
         sql: include_str!("migrations/0014_access.sql"),
     },
+    Migration {
+        version: 15,
+        name: "0015_visibility.sql",
+        sql: include_str!("migrations/0015_visibility.sql"),
+    },
 ];
 
 /// Creates PostGIS if needed and applies every migration not applied yet.

@@ -4,6 +4,8 @@ use rummet_core::{DatasetId, FieldType, GeometryKind, Role};
 use serde::{Deserialize, Serialize};
 use tokio_postgres::{GenericClient, Row};
 
+use crate::access::{Principal, Visibility};
+
 /// A loaded dataset's serving version, as the registry records it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Dataset {
@@ -67,6 +69,10 @@ pub struct Dataset {
     pub maxzoom: i16,
     /// Attribute columns, in order.
     pub fields: Vec<FieldInfo>,
+    /// The organisation that owns it (its uploads; a catalog dataset has none).
+    pub organisation: Option<String>,
+    /// Who may see it.
+    pub visibility: Visibility,
     /// `Cache-Control` for its tiles from the catalog, if it sets one.
     #[serde(skip)]
     pub cache_control: Option<String>,
@@ -77,6 +83,14 @@ pub struct Dataset {
     /// [`rummet_core::ZOOM_BANDS`]).
     #[serde(skip)]
     pub zoom_bands: Vec<u8>,
+}
+
+impl Dataset {
+    /// Whether `viewer` (a key's holder, or nobody) may see this dataset.
+    #[must_use]
+    pub fn visible_to(&self, viewer: Option<&Principal>) -> bool {
+        self.visibility.lets(self.organisation.as_deref(), viewer)
+    }
 }
 
 /// One part of a dataset loaded by parts.
@@ -115,7 +129,7 @@ const SELECT: &str = "SELECT id, title, title_en, agency, description, licence, 
     to_char(loaded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS loaded_at, \
     rows_read, rows_loaded, rows_repaired, rows_rejected, rows_filtered, rows_flattened, \
     dropped_dimensions, warnings, bounds, minzoom, maxzoom, fields, l2_maxzoom, zoom_bands, \
-    catalog->>'cache_control' AS cache_control, \
+    catalog->>'cache_control' AS cache_control, organisation, visibility, \
     (SELECT coalesce(jsonb_agg(jsonb_build_object('part', p.part, \
         'source', CASE WHEN p.source ~ '^https?://' THEN p.source ELSE regexp_replace(p.source, '^.*/', '') END, \
         'sha256', p.sha256, 'rows_read', p.rows_read, 'features', p.rows_loaded, 'warnings', p.warnings, \
@@ -173,6 +187,8 @@ fn from_row(row: &Row) -> Option<Dataset> {
         maxzoom: row.get("maxzoom"),
         fields,
         cache_control: row.get("cache_control"),
+        organisation: row.get("organisation"),
+        visibility: Visibility::parse(row.get("visibility")).unwrap_or(Visibility::Private),
         l2_maxzoom: u8::try_from(row.get::<_, i16>("l2_maxzoom")).unwrap_or(0),
         zoom_bands: row
             .get::<_, Vec<i16>>("zoom_bands")

@@ -69,7 +69,7 @@ pub async fn purge(
     let client = app.pool.get().await.map_err(access::AccessError::from)?;
     let target = DatasetId::parse(&id)
         .ok()
-        .filter(|id| app.datasets.get(id).is_some());
+        .filter(|id| app.datasets.get_any(id).is_some());
     let Some(dataset) = target else {
         access::audit_record(
             &**client,

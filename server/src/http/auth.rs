@@ -15,23 +15,49 @@ use crate::access::{self, AccessError, Principal, Scope};
 use crate::app::AppState;
 
 /// Who asks: the holder of a valid key, or nobody in particular.
-#[derive(Debug, Clone)]
-pub struct Caller(pub Option<Principal>);
+#[derive(Debug, Clone, Default)]
+pub struct Caller {
+    /// The key's holder, if the request carried a valid key.
+    pub principal: Option<Principal>,
+    /// The key, when it came as `?key=`: links Rummet writes for this request carry it on,
+    /// so a client that can only put a key in a URL (a tile URL in QGIS) keeps working.
+    pub url_key: Option<String>,
+}
 
 impl Caller {
+    /// Who asks, for visibility checks.
+    #[must_use]
+    pub fn viewer(&self) -> Option<&Principal> {
+        self.principal.as_ref()
+    }
+
+    /// `url` with `key=` added when the request's key came in its URL.
+    #[must_use]
+    pub fn link(&self, url: &str) -> String {
+        match &self.url_key {
+            Some(key) => {
+                let sep = if url.contains('?') { '&' } else { '?' };
+                let encoded: String = form_urlencoded::byte_serialize(key.as_bytes()).collect();
+                format!("{url}{sep}key={encoded}")
+            }
+            None => url.to_owned(),
+        }
+    }
+
     /// The key's holder when it has `scope`: `401` without a key, `403` with too small a one.
     ///
     /// # Errors
     /// [`AccessError::Missing`] or [`AccessError::Forbidden`].
     pub fn require(&self, scope: Scope) -> Result<&Principal, AccessError> {
-        let principal = self.0.as_ref().ok_or(AccessError::Missing)?;
+        let principal = self.principal.as_ref().ok_or(AccessError::Missing)?;
         principal.require(scope)?;
         Ok(principal)
     }
 }
 
-/// The key a request carries, if any: the header first, then `?key=`.
-fn key_of(parts: &Parts) -> Option<String> {
+/// The key a request carries, if any, and whether it came in the URL: the header first,
+/// then `?key=`.
+fn key_of(parts: &Parts) -> Option<(String, bool)> {
     let from_header = parts
         .headers
         .get(header::AUTHORIZATION)
@@ -50,11 +76,11 @@ fn key_of(parts: &Parts) -> Option<String> {
                 None
             }
         });
-    from_header.or_else(|| {
+    from_header.map(|k| (k, false)).or_else(|| {
         super::ogc::query_pairs(parts.uri.query())
             .into_iter()
             .find(|(k, _)| k == "key")
-            .map(|(_, v)| v)
+            .map(|(_, v)| (v, true))
     })
 }
 
@@ -79,8 +105,8 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, ApiError> {
-        let Some(key) = key_of(parts).filter(|k| !k.is_empty()) else {
-            return Ok(Self(None));
+        let Some((key, in_url)) = key_of(parts).filter(|(k, _)| !k.is_empty()) else {
+            return Ok(Self::default());
         };
         let addr = parts
             .extensions
@@ -89,7 +115,10 @@ impl FromRequestParts<AppState> for Caller {
         app.key_failures.check(addr)?;
         let client = app.pool.get().await.map_err(AccessError::from)?;
         match access::authenticate(&**client, &key).await {
-            Ok(principal) => Ok(Self(Some(principal))),
+            Ok(principal) => Ok(Self {
+                principal: Some(principal),
+                url_key: in_url.then_some(key),
+            }),
             Err(AccessError::Invalid) => {
                 app.key_failures.failed(addr);
                 Err(AccessError::Invalid.into())
@@ -115,19 +144,20 @@ mod tests {
             .header("authorization", "Bearer rmt_k")
             .body(())
             .unwrap_or_default();
-        assert_eq!(key_of(&parts(bearer)).as_deref(), Some("rmt_k"));
+        let key = |p| key_of(&parts(p));
+        assert_eq!(key(bearer), Some(("rmt_k".to_owned(), false)));
         // "qgis:rmt_k" in base64.
         let basic = Request::get("/x")
             .header("authorization", "Basic cWdpczpybXRfaw==")
             .body(())
             .unwrap_or_default();
-        assert_eq!(key_of(&parts(basic)).as_deref(), Some("rmt_k"));
+        assert_eq!(key(basic), Some(("rmt_k".to_owned(), false)));
         let query = Request::get("/tiles/a/1/2/3.mvt?f=mvt&key=rmt_k")
             .body(())
             .unwrap_or_default();
-        assert_eq!(key_of(&parts(query)).as_deref(), Some("rmt_k"));
+        assert_eq!(key(query), Some(("rmt_k".to_owned(), true)));
         let none = Request::get("/x?keys=1").body(()).unwrap_or_default();
-        assert_eq!(key_of(&parts(none)), None);
+        assert_eq!(key(none), None);
     }
 
     #[test]

@@ -5,22 +5,24 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use serde_json::{Value, json};
 
+use super::auth::Caller;
 use super::base_url::base_url;
 use crate::app::AppState;
 
 /// The loaded datasets.
-pub async fn catalog(State(app): State<AppState>, headers: HeaderMap) -> Response {
+pub async fn catalog(State(app): State<AppState>, caller: Caller, headers: HeaderMap) -> Response {
     let base = base_url(&app.config, &headers);
     let datasets: Vec<Value> = app
         .datasets
-        .all()
+        .all(caller.viewer())
         .iter()
         .map(|ds| {
             let mut entry = serde_json::to_value(&**ds).unwrap_or_default();
             entry["source"] = json!(public_source(&ds.source));
-            entry["tilejson"] = json!(format!("{base}/tiles/{}.json", ds.id));
-            entry["tiles"] = json!(format!("{base}/tiles/{}/{{z}}/{{x}}/{{y}}.mvt", ds.id));
-            entry["style"] = json!(format!("{base}/styles/{}.json", ds.id));
+            entry["tilejson"] = json!(caller.link(&format!("{base}/tiles/{}.json", ds.id)));
+            entry["tiles"] =
+                json!(caller.link(&format!("{base}/tiles/{}/{{z}}/{{x}}/{{y}}.mvt", ds.id)));
+            entry["style"] = json!(caller.link(&format!("{base}/styles/{}.json", ds.id)));
             entry
         })
         .collect();

@@ -27,6 +27,6 @@ pub async fn ready(State(app): State<AppState>) -> Result<Json<Value>, ApiError>
         .await
         .map_err(|_| QueryError::Unavailable("readiness check timed out".into()))??;
     Ok(Json(
-        json!({"status": "ready", "datasets": app.datasets.all().len()}),
+        json!({"status": "ready", "datasets": app.datasets.count()}),
     ))
 }

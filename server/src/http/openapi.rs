@@ -98,15 +98,24 @@ fn stats_responses() -> Value {
 }
 
 /// `/api/openapi.json`: the document.
-pub async fn document(State(app): State<AppState>, headers: HeaderMap) -> Response {
+pub async fn document(
+    State(app): State<AppState>,
+    caller: super::auth::Caller,
+    headers: HeaderMap,
+) -> Response {
     let base = base_url(&app.config, &headers);
-    super::document::document(&headers, &build(&app, &base), "application/json")
+    super::document::document(
+        &headers,
+        &build(&app, &base, caller.viewer()),
+        "application/json",
+    )
 }
 
-/// The whole `OpenAPI` document, with `base` as its server.
+/// The whole `OpenAPI` document, with `base` as its server, naming the datasets `viewer`
+/// may see.
 #[must_use]
-pub fn build(app: &App, base: &str) -> Value {
-    let all = app.datasets.all();
+pub fn build(app: &App, base: &str, viewer: Option<&crate::access::Principal>) -> Value {
+    let all = app.datasets.all(viewer);
     let datasets: Vec<String> = all.iter().map(|d| d.id.to_string()).collect();
     let divisions: Vec<String> = all
         .iter()

@@ -10,6 +10,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::ApiError;
+use super::auth::Caller;
 use crate::app::AppState;
 use crate::stats::{Rendered, StatsError};
 
@@ -23,7 +24,11 @@ type DatasetPath = Result<Path<String>, PathRejection>;
 /// (which of two values was meant cannot be guessed, and PostgreSQL text cannot hold NUL).
 fn params(RawQuery(query): QueryParams) -> Result<BTreeMap<String, String>, ApiError> {
     let mut map = BTreeMap::new();
-    for (name, value) in super::ogc::query_pairs(query.as_deref()) {
+    // `key` is an API key (read by `http::auth`), not a question's parameter.
+    for (name, value) in super::ogc::query_pairs(query.as_deref())
+        .into_iter()
+        .filter(|(name, _)| name != "key")
+    {
         if name.contains('\0') || value.contains('\0') {
             return Err(ApiError::bad_request(
                 "invalid_parameter",
@@ -66,24 +71,32 @@ fn respond(rendered: Rendered) -> Response {
 /// Statistics per unit of a division.
 pub async fn by_division(
     State(app): State<AppState>,
+    caller: Caller,
     path: DatasetPath,
     query: QueryParams,
 ) -> Result<Response, ApiError> {
     let dataset = dataset(path)?;
     Ok(respond(
-        app.stats.by_division(&dataset, params(query)?).await?,
+        app.stats
+            .by_division(&dataset, params(query)?, caller.viewer())
+            .await?,
     ))
 }
 
 /// The units of a division, for a map's region picker.
-pub async fn units(State(app): State<AppState>, path: DatasetPath) -> Result<Response, ApiError> {
+pub async fn units(
+    State(app): State<AppState>,
+    caller: Caller,
+    path: DatasetPath,
+) -> Result<Response, ApiError> {
     let division = dataset(path)?;
-    Ok(respond(app.stats.units(&division).await?))
+    Ok(respond(app.stats.units(&division, caller.viewer()).await?))
 }
 
 /// Statistics inside a drawn polygon.
 pub async fn in_area(
     State(app): State<AppState>,
+    caller: Caller,
     path: DatasetPath,
     query: QueryParams,
     headers: HeaderMap,
@@ -113,18 +126,23 @@ pub async fn in_area(
         ))
     })?;
     Ok(respond(
-        app.stats.in_area(&dataset, params(query)?, &body).await?,
+        app.stats
+            .in_area(&dataset, params(query)?, &body, caller.viewer())
+            .await?,
     ))
 }
 
 /// Statistics either side of a border.
 pub async fn at_border(
     State(app): State<AppState>,
+    caller: Caller,
     path: DatasetPath,
     query: QueryParams,
 ) -> Result<Response, ApiError> {
     let dataset = dataset(path)?;
     Ok(respond(
-        app.stats.at_border(&dataset, params(query)?).await?,
+        app.stats
+            .at_border(&dataset, params(query)?, caller.viewer())
+            .await?,
     ))
 }

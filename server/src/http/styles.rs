@@ -11,6 +11,7 @@ use rummet_core::{DatasetId, GeometryKind};
 use serde_json::{Value, json};
 
 use super::ApiError;
+use super::auth::Caller;
 use super::base_url::base_url;
 use crate::app::AppState;
 use crate::datasets::Dataset;
@@ -21,6 +22,7 @@ static STYLES: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/styles.rs")
 /// The style of one dataset.
 pub async fn style(
     State(app): State<AppState>,
+    caller: Caller,
     path: Result<Path<String>, PathRejection>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
@@ -48,7 +50,7 @@ pub async fn style(
         let id = DatasetId::parse(dataset).map_err(TileError::from)?;
         let ds = app
             .datasets
-            .get(&id)
+            .get(&id, caller.viewer())
             .ok_or_else(|| TileError::UnknownDataset(id.to_string()))?;
         file.and_then(parsed).unwrap_or_else(|| default_style(&ds))
     };
@@ -69,7 +71,7 @@ pub async fn style(
                 .and_then(Value::as_str)
                 .filter(|u| u.starts_with('/'))
             {
-                source["url"] = Value::String(format!("{base}{url}"));
+                source["url"] = Value::String(caller.link(&format!("{base}{url}")));
             }
         }
     }

@@ -7,7 +7,9 @@ use axum::response::{IntoResponse, Response};
 use rummet_core::{DatasetId, TileCoord, TileMatrixSet};
 
 use super::ApiError;
+use super::auth::Caller;
 use super::base_url::base_url;
+use crate::access::Visibility;
 use crate::app::AppState;
 use crate::tiles::{Encoding, Tile, TileError, tilejson};
 
@@ -16,6 +18,7 @@ const MVT: &str = "application/vnd.mapbox-vector-tile";
 /// One tile. Empty tiles are 204; a matching `If-None-Match` is 304.
 pub async fn tile(
     State(app): State<AppState>,
+    caller: Caller,
     path: Result<Path<(String, String, String, String)>, PathRejection>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
@@ -24,8 +27,13 @@ pub async fn tile(
     // `/tiles/{tileMatrixSet}/{tileMatrix}/{tileRow}/{tileCol}`: OGC API – Tiles' tile of
     // every collection (a set id is never a dataset id: those are lower case).
     if let Some(tms) = TileMatrixSet::parse(&dataset) {
-        let ids: Vec<DatasetId> = app.datasets.all().iter().map(|d| d.id.clone()).collect();
-        return ogc_tile(&app, &ids, tms, (&z, &x, &file), &headers).await;
+        let ids: Vec<DatasetId> = app
+            .datasets
+            .all(caller.viewer())
+            .iter()
+            .map(|d| d.id.clone())
+            .collect();
+        return ogc_tile(&app, &caller, &ids, tms, (&z, &x, &file), &headers).await;
     }
     let ids = parse_layers(&dataset)?;
     let (y, ext) = file.rsplit_once('.').unwrap_or((&file, ""));
@@ -33,21 +41,39 @@ pub async fn tile(
         return Err(TileError::Format(ext.chars().take(16).collect()).into());
     }
     let coord = TileCoord::parse(&z, &x, y).map_err(TileError::from)?;
-    serve_tile(&app, &ids, TileMatrixSet::WebMercatorQuad, coord, &headers).await
+    serve_tile(
+        &app,
+        &caller,
+        &ids,
+        TileMatrixSet::WebMercatorQuad,
+        coord,
+        &headers,
+    )
+    .await
 }
 
 /// The tile `coord` of `ids` in `tms` as a response, with its `Cache-Control`: a single
-/// dataset may set its own, a composite uses the server's default.
+/// dataset may set its own, a composite uses the server's default, and a tile holding any
+/// dataset that is not public is `private` (no shared cache or CDN may keep it).
 async fn serve_tile(
     app: &AppState,
+    caller: &Caller,
     ids: &[DatasetId],
     tms: TileMatrixSet,
     coord: TileCoord,
     headers: &HeaderMap,
 ) -> Result<Response, ApiError> {
-    let tile = Box::pin(app.tiles.composite(ids, tms, coord)).await?;
-    let own = match ids {
-        [one] => app.datasets.get(one).and_then(|d| d.cache_control.clone()),
+    let viewer = caller.viewer();
+    let tile = Box::pin(app.tiles.composite(ids, tms, coord, viewer)).await?;
+    let layers: Vec<_> = ids
+        .iter()
+        .filter_map(|id| app.datasets.get(id, viewer))
+        .collect();
+    if layers.iter().any(|d| d.visibility != Visibility::Public) {
+        return Ok(tile_response(&tile, headers, "private, max-age=60"));
+    }
+    let own = match layers.as_slice() {
+        [one] => one.cache_control.clone(),
         _ => None,
     };
     let cache_control = own.as_deref().unwrap_or(&app.config.tiles.cache_control);
@@ -58,6 +84,7 @@ async fn serve_tile(
 /// caching, encodings and validators as an XYZ tile.
 pub(super) async fn ogc_tile(
     app: &AppState,
+    caller: &Caller,
     ids: &[DatasetId],
     tms: TileMatrixSet,
     (level, row, col): (&str, &str, &str),
@@ -73,7 +100,7 @@ pub(super) async fn ogc_tile(
         return Ok(StatusCode::NO_CONTENT.into_response());
     }
     let ids = &ids[..ids.len().min(MAX_LAYERS)];
-    serve_tile(app, ids, tms, coord, headers).await
+    serve_tile(app, caller, ids, tms, coord, headers).await
 }
 
 /// Most datasets one composite tile may combine.
@@ -148,12 +175,13 @@ fn tile_response(tile: &Tile, headers: &HeaderMap, cache_control: &str) -> Respo
 /// `TileJSON` 3.0 for `/tiles/{dataset}.json`.
 pub async fn tilejson_doc(
     State(app): State<AppState>,
+    caller: Caller,
     path: Result<Path<String>, PathRejection>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let Path(name) = path.map_err(|e| ApiError::bad_request("invalid_path", e.body_text()))?;
     if let Some(tms) = TileMatrixSet::parse(&name) {
-        return Ok(super::ogc::tiles::all_tileset(&app, tms, &headers));
+        return Ok(super::ogc::tiles::all_tileset(&app, &caller, tms, &headers));
     }
     let Some(dataset) = name.strip_suffix(".json") else {
         return Err(ApiError::not_found(
@@ -165,13 +193,24 @@ pub async fn tilejson_doc(
         .iter()
         .map(|id| {
             app.datasets
-                .get(id)
+                .get(id, caller.viewer())
                 .ok_or_else(|| TileError::UnknownDataset(id.to_string()))
         })
         .collect::<Result<Vec<_>, _>>()?;
+    let mut doc = tilejson(&layers, &base_url(&app.config, &headers));
+    if let Some(tiles) = doc
+        .get_mut("tiles")
+        .and_then(serde_json::Value::as_array_mut)
+    {
+        for url in tiles.iter_mut() {
+            if let Some(text) = url.as_str() {
+                *url = serde_json::Value::String(caller.link(text));
+            }
+        }
+    }
     Ok(super::document::document(
         &headers,
-        &tilejson(&layers, &base_url(&app.config, &headers)),
+        &doc,
         "application/json",
     ))
 }

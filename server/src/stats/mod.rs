@@ -32,6 +32,7 @@ pub(crate) mod zones_for_tests {
     pub use super::zones::{parse_drawn, parse_within};
 }
 
+use crate::access::Principal;
 use crate::datasets::{Dataset, Datasets};
 use crate::db::QueryError;
 use crate::db::registry::FieldInfo;
@@ -68,6 +69,14 @@ pub struct StatsService {
 }
 
 impl StatsService {
+    /// The loaded datasets as `viewer` may see them.
+    fn seen<'a>(&'a self, viewer: Option<&'a Principal>) -> request::Seen<'a> {
+        request::Seen {
+            datasets: &self.datasets,
+            viewer,
+        }
+    }
+
     /// The pool statistics questions run on.
     #[must_use]
     pub fn pool(&self) -> &Pool {
@@ -98,8 +107,9 @@ impl StatsService {
         &self,
         dataset: &str,
         params: BTreeMap<String, String>,
+        viewer: Option<&Principal>,
     ) -> Result<Rendered, StatsError> {
-        self.once_more_if_stale(|| self.by_division_once(dataset, params.clone()))
+        self.once_more_if_stale(|| self.by_division_once(dataset, params.clone(), viewer))
             .await
     }
 
@@ -107,16 +117,17 @@ impl StatsService {
         &self,
         dataset: &str,
         params: BTreeMap<String, String>,
+        viewer: Option<&Principal>,
     ) -> Result<Rendered, StatsError> {
         let mut params = Params::new(params);
-        let dataset = request::dataset(&self.datasets, dataset)?;
+        let dataset = request::dataset(self.seen(viewer), dataset)?;
         let by = request::division(
-            &self.datasets,
+            self.seen(viewer),
             params.take("by").as_deref().unwrap_or("kommun"),
         )?;
         let within = params
             .take("in")
-            .map(|t| request::unit_refs(&self.datasets, "in", &t))
+            .map(|t| request::unit_refs(self.seen(viewer), "in", &t))
             .transpose()?
             .unwrap_or_default();
         let q = request::question(dataset, &mut params)?;
@@ -194,8 +205,9 @@ impl StatsService {
         dataset: &str,
         params: BTreeMap<String, String>,
         body: &[u8],
+        viewer: Option<&Principal>,
     ) -> Result<Rendered, StatsError> {
-        self.once_more_if_stale(|| self.in_area_once(dataset, params.clone(), body))
+        self.once_more_if_stale(|| self.in_area_once(dataset, params.clone(), body, viewer))
             .await
     }
 
@@ -204,9 +216,10 @@ impl StatsService {
         dataset: &str,
         params: BTreeMap<String, String>,
         body: &[u8],
+        viewer: Option<&Principal>,
     ) -> Result<Rendered, StatsError> {
         let mut params = Params::new(params);
-        let dataset = request::dataset(&self.datasets, dataset)?;
+        let dataset = request::dataset(self.seen(viewer), dataset)?;
         let crs = params.take("crs");
         let q = request::question(dataset, &mut params)?;
         params.finish(AREA_PARAMS)?;
@@ -228,8 +241,9 @@ impl StatsService {
         &self,
         dataset: &str,
         params: BTreeMap<String, String>,
+        viewer: Option<&Principal>,
     ) -> Result<Rendered, StatsError> {
-        self.once_more_if_stale(|| self.at_border_once(dataset, params.clone()))
+        self.once_more_if_stale(|| self.at_border_once(dataset, params.clone(), viewer))
             .await
     }
 
@@ -254,14 +268,15 @@ impl StatsService {
         &self,
         dataset: &str,
         params: BTreeMap<String, String>,
+        viewer: Option<&Principal>,
     ) -> Result<Rendered, StatsError> {
         let mut params = Params::new(params);
-        let dataset = request::dataset(&self.datasets, dataset)?;
+        let dataset = request::dataset(self.seen(viewer), dataset)?;
         let mut unit = |name: &str| {
             let text = params.take(name).ok_or_else(|| {
                 StatsError::Parameter(format!("{name}= is required, e.g. {name}=lan:06"))
             })?;
-            request::unit_ref(&self.datasets, name, &text)
+            request::unit_ref(self.seen(viewer), name, &text)
         };
         let (a, b) = (unit("a")?, unit("b")?);
         let within = zones::parse_within(params.take("within").as_deref().unwrap_or("5km"))?;
@@ -573,6 +588,8 @@ pub(crate) mod testing {
             maxzoom: 14,
             fields: vec![],
             cache_control: None,
+            organisation: None,
+            visibility: crate::access::Visibility::Public,
             l2_maxzoom: 10,
             zoom_bands: Vec::new(),
         }

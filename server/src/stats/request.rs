@@ -6,6 +6,7 @@ use std::sync::Arc;
 use rummet_core::{DatasetId, GeometryKind, Role};
 
 use super::StatsError;
+use crate::access::Principal;
 use crate::datasets::{Dataset, Datasets};
 use crate::filter::{FieldKind, Filter, field_kind};
 
@@ -227,14 +228,24 @@ impl Params {
     }
 }
 
+/// The loaded datasets as one asker may see them: a question about a dataset the asker may
+/// not see is answered as one about a dataset that is not loaded.
+#[derive(Clone, Copy)]
+pub struct Seen<'a> {
+    /// Every loaded dataset.
+    pub datasets: &'a Datasets,
+    /// Who asks.
+    pub viewer: Option<&'a Principal>,
+}
+
 /// The dataset named in the path, loaded.
 ///
 /// # Errors
 /// When the id is malformed or not loaded.
-pub fn dataset(datasets: &Datasets, id: &str) -> Result<Arc<Dataset>, StatsError> {
+pub fn dataset(seen: Seen<'_>, id: &str) -> Result<Arc<Dataset>, StatsError> {
     let parsed = DatasetId::parse(id)?;
-    datasets
-        .get(&parsed)
+    seen.datasets
+        .get(&parsed, seen.viewer)
         .ok_or_else(|| StatsError::UnknownDataset(id.chars().take(64).collect()))
 }
 
@@ -242,18 +253,19 @@ pub fn dataset(datasets: &Datasets, id: &str) -> Result<Arc<Dataset>, StatsError
 ///
 /// # Errors
 /// When it is not loaded or is not a division.
-pub fn division(datasets: &Datasets, id: &str) -> Result<Arc<Dataset>, StatsError> {
-    let d = dataset(datasets, id).map_err(|_| unknown_division(datasets, id))?;
+pub fn division(seen: Seen<'_>, id: &str) -> Result<Arc<Dataset>, StatsError> {
+    let d = dataset(seen, id).map_err(|_| unknown_division(seen, id))?;
     if d.role == Role::Division {
         Ok(d)
     } else {
-        Err(unknown_division(datasets, id))
+        Err(unknown_division(seen, id))
     }
 }
 
-fn unknown_division(datasets: &Datasets, id: &str) -> StatsError {
-    let known: Vec<String> = datasets
-        .all()
+fn unknown_division(seen: Seen<'_>, id: &str) -> StatsError {
+    let known: Vec<String> = seen
+        .datasets
+        .all(seen.viewer)
         .iter()
         .filter(|d| d.role == Role::Division)
         .map(|d| d.id.to_string())
@@ -269,7 +281,7 @@ fn unknown_division(datasets: &Datasets, id: &str) -> StatsError {
 ///
 /// # Errors
 /// When malformed or the division is unknown.
-pub fn unit_ref(datasets: &Datasets, param: &str, text: &str) -> Result<UnitRef, StatsError> {
+pub fn unit_ref(seen: Seen<'_>, param: &str, text: &str) -> Result<UnitRef, StatsError> {
     let (division_id, code) = text.split_once(':').ok_or_else(|| {
         StatsError::Parameter(format!(
             "{param}={text:?} must name a unit as <division>:<code>, e.g. lan:20"
@@ -281,7 +293,7 @@ pub fn unit_ref(datasets: &Datasets, param: &str, text: &str) -> Result<UnitRef,
         )));
     }
     Ok(UnitRef {
-        division: division(datasets, division_id)?,
+        division: division(seen, division_id)?,
         code: code.to_owned(),
     })
 }
@@ -294,10 +306,10 @@ pub const MAX_UNITS_IN: usize = 50;
 ///
 /// # Errors
 /// When any is malformed or of an unknown division, or more than [`MAX_UNITS_IN`] are named.
-pub fn unit_refs(datasets: &Datasets, param: &str, text: &str) -> Result<Vec<UnitRef>, StatsError> {
+pub fn unit_refs(seen: Seen<'_>, param: &str, text: &str) -> Result<Vec<UnitRef>, StatsError> {
     let mut units: Vec<UnitRef> = Vec::new();
     for part in text.split(',').map(str::trim) {
-        let unit = unit_ref(datasets, param, part)?;
+        let unit = unit_ref(seen, param, part)?;
         if !units
             .iter()
             .any(|u| u.division.id == unit.division.id && u.code == unit.code)

@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 
 use super::answer::Rendered;
 use super::{StatsError, StatsService, request};
+use crate::access::Principal;
 use crate::db::Guarded;
 
 const UNITS_SQL: &str = include_str!("units.sql");
@@ -16,8 +17,12 @@ impl StatsService {
     /// # Errors
     /// [`StatsError::UnknownDivision`] for a dataset that is no loaded division; a database
     /// error.
-    pub async fn units(&self, division: &str) -> Result<Rendered, StatsError> {
-        let division = request::division(&self.datasets, division)?;
+    pub async fn units(
+        &self,
+        division: &str,
+        viewer: Option<&Principal>,
+    ) -> Result<Rendered, StatsError> {
+        let division = request::division(self.seen(viewer), division)?;
         let key = format!("units\u{1f}{}\u{1f}{}", division.id, division.version);
         if let Some(hit) = self.cache.get(&key).await {
             return Ok(hit);

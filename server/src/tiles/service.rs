@@ -13,6 +13,7 @@ use super::cache::{TileCache, TileKey};
 use super::sql::tile_query;
 use super::store;
 use super::tile::{Encoding, Tile};
+use crate::access::Principal;
 use crate::datasets::{Dataset, Datasets};
 use crate::db::QueryError;
 
@@ -44,20 +45,21 @@ impl TileService {
         &self.cache
     }
 
-    /// The tile `coord` of dataset `id`.
+    /// The tile `coord` of dataset `id`, as `viewer` may see it.
     ///
     /// # Errors
-    /// [`TileError::UnknownDataset`] when `id` is not loaded; [`TileError::Query`] when the
-    /// database fails.
+    /// [`TileError::UnknownDataset`] when `id` is not loaded or `viewer` may not see it;
+    /// [`TileError::Query`] when the database fails.
     pub async fn tile(
         &self,
         id: &DatasetId,
         tms: TileMatrixSet,
         coord: TileCoord,
+        viewer: Option<&Principal>,
     ) -> Result<Tile, TileError> {
         let ds = self
             .datasets
-            .get(id)
+            .get(id, viewer)
             .ok_or_else(|| TileError::UnknownDataset(id.to_string()))?;
         match self.cached(ds, tms, coord).await {
             // A reload swapped the table between our registry read and the query, and its
@@ -67,6 +69,7 @@ impl TileService {
                     .datasets
                     .reload(&self.pool, id)
                     .await?
+                    .filter(|d| d.visible_to(viewer))
                     .ok_or_else(|| TileError::UnknownDataset(id.to_string()))?;
                 Ok(self.cached(ds, tms, coord).await?)
             }
@@ -85,15 +88,16 @@ impl TileService {
         ids: &[DatasetId],
         tms: TileMatrixSet,
         coord: TileCoord,
+        viewer: Option<&Principal>,
     ) -> Result<Tile, TileError> {
         if let [one] = ids {
-            return self.tile(one, tms, coord).await;
+            return self.tile(one, tms, coord, viewer).await;
         }
         let layers = ids
             .iter()
             .map(|id| {
                 self.datasets
-                    .get(id)
+                    .get(id, viewer)
                     .map(|d| (d.id.clone(), d.version))
                     .ok_or_else(|| TileError::UnknownDataset(id.to_string()))
             })
@@ -105,7 +109,7 @@ impl TileService {
             for id in ids {
                 // Boxed: each layer's cached lookup is a large future of its own.
                 body.extend_from_slice(
-                    &Box::pin(self.tile(id, tms, coord))
+                    &Box::pin(self.tile(id, tms, coord, viewer))
                         .await?
                         .body(Encoding::Identity),
                 );

@@ -10,6 +10,7 @@ use serde_json::Value;
 use super::{collection, query_pairs, wants_html};
 use crate::app::AppState;
 use crate::http::ApiError;
+use crate::http::auth::Caller;
 use crate::http::base_url::base_url;
 use crate::http::document::document;
 use crate::ogc::documents;
@@ -18,11 +19,12 @@ use crate::ogc::items::html_escape;
 /// Every loaded dataset as a collection.
 pub async fn list(
     State(app): State<AppState>,
+    caller: Caller,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Response {
     let base = base_url(&app.config, &headers);
-    let doc = documents::collections(&base, &app.datasets.all());
+    let doc = documents::collections(&base, &app.datasets.all(caller.viewer()));
     if wants_html(&query_pairs(query.as_deref()), &headers) {
         return html(&doc["collections"]);
     }
@@ -32,11 +34,12 @@ pub async fn list(
 /// One collection.
 pub async fn one(
     State(app): State<AppState>,
+    caller: Caller,
     Path(id): Path<String>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let dataset = collection(&app, &id)?;
+    let dataset = collection(&app, &caller, &id)?;
     let base = base_url(&app.config, &headers);
     let doc = documents::collection(&base, &dataset);
     if wants_html(&query_pairs(query.as_deref()), &headers) {
@@ -48,10 +51,11 @@ pub async fn one(
 /// The fields a filter may name, as JSON Schema.
 pub async fn queryables(
     State(app): State<AppState>,
+    caller: Caller,
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let dataset = collection(&app, &id)?;
+    let dataset = collection(&app, &caller, &id)?;
     let base = base_url(&app.config, &headers);
     Ok(document(
         &headers,

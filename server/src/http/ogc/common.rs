@@ -45,11 +45,15 @@ pub async fn conformance(headers: HeaderMap) -> Response {
 }
 
 /// `/api`: the `OpenAPI` 3.0 document, as QGIS and GDAL read it.
-pub async fn api(State(app): State<AppState>, headers: HeaderMap) -> Response {
+pub async fn api(
+    State(app): State<AppState>,
+    caller: crate::http::auth::Caller,
+    headers: HeaderMap,
+) -> Response {
     let base = base_url(&app.config, &headers);
     document(
         &headers,
-        &crate::http::openapi::build(&app, &base),
+        &crate::http::openapi::build(&app, &base, caller.viewer()),
         documents::OPENAPI_TYPE,
     )
 }

@@ -10,6 +10,7 @@ use super::{accept, collection, query_pairs};
 use crate::app::AppState;
 use crate::db::QueryError;
 use crate::http::ApiError;
+use crate::http::auth::Caller;
 use crate::http::base_url::base_url;
 use crate::http::document::bytes_document;
 use crate::ogc::items::{self, Format, ItemsRequest, PageContext};
@@ -32,6 +33,7 @@ fn content_crs(req: &ItemsRequest) -> HeaderValue {
 /// A page of features.
 pub async fn page(
     State(app): State<AppState>,
+    caller: Caller,
     Path(id): Path<String>,
     RawQuery(query): RawQuery,
     OriginalUri(uri): OriginalUri,
@@ -39,7 +41,7 @@ pub async fn page(
 ) -> Result<Response, ApiError> {
     let params = query_pairs(query.as_deref());
     let base = base_url(&app.config, &headers);
-    let mut dataset = collection(&app, &id)?;
+    let mut dataset = collection(&app, &caller, &id)?;
     // A reload may drop the table between reading the registry and querying it: read the
     // registry again and ask the new version once. A page link of the old version is a 409.
     for attempt in 0..2 {
@@ -87,18 +89,19 @@ pub async fn page(
 /// One feature, with an `ETag`.
 pub async fn one(
     State(app): State<AppState>,
+    caller: Caller,
     Path((id, fid)): Path<(String, String)>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let dataset = collection(&app, &id)?;
+    let dataset = collection(&app, &caller, &id)?;
     let params: Vec<(String, String)> = query_pairs(query.as_deref())
         .into_iter()
         .filter(|(k, _)| matches!(k.as_str(), "f" | "crs" | "properties"))
         .collect();
     let unknown = query_pairs(query.as_deref())
         .into_iter()
-        .find(|(k, _)| !matches!(k.as_str(), "f" | "crs" | "properties"));
+        .find(|(k, _)| !matches!(k.as_str(), "f" | "crs" | "properties" | "key"));
     if let Some((k, _)) = unknown {
         return Err(OgcError::Parameter(format!(
             "unknown parameter {k:?}: a single feature takes f, crs and properties"

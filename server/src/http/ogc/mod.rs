@@ -34,10 +34,14 @@ pub(crate) fn accept(headers: &HeaderMap) -> &str {
 
 /// The serving version of collection `id`; malformed and unknown ids are both 404, as a
 /// collection that does not exist.
-pub(crate) fn collection(app: &AppState, id: &str) -> Result<Arc<Dataset>, OgcError> {
+pub(crate) fn collection(
+    app: &AppState,
+    caller: &crate::http::auth::Caller,
+    id: &str,
+) -> Result<Arc<Dataset>, OgcError> {
     DatasetId::parse(id)
         .ok()
-        .and_then(|id| app.datasets.get(&id))
+        .and_then(|id| app.datasets.get(&id, caller.viewer()))
         .ok_or_else(|| OgcError::UnknownCollection(id.chars().take(64).collect()))
 }
 

@@ -9,6 +9,7 @@ use rummet_core::TileMatrixSet;
 use super::collection;
 use crate::app::AppState;
 use crate::http::ApiError;
+use crate::http::auth::Caller;
 use crate::http::base_url::base_url;
 use crate::http::document::document;
 use crate::ogc::{OgcError, tms};
@@ -44,10 +45,11 @@ pub async fn matrix_set_definition(
 /// `/collections/{id}/tiles`.
 pub async fn collection_tilesets(
     State(app): State<AppState>,
+    caller: Caller,
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let ds = collection(&app, &id)?;
+    let ds = collection(&app, &caller, &id)?;
     let base = base_url(&app.config, &headers);
     Ok(document(
         &headers,
@@ -59,10 +61,11 @@ pub async fn collection_tilesets(
 /// `/collections/{id}/tiles/{tms}`.
 pub async fn collection_tileset(
     State(app): State<AppState>,
+    caller: Caller,
     Path((id, set)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let ds = collection(&app, &id)?;
+    let ds = collection(&app, &caller, &id)?;
     let set = matrix_set(&set)?;
     let base = base_url(&app.config, &headers);
     Ok(document(
@@ -75,13 +78,15 @@ pub async fn collection_tileset(
 /// `/collections/{id}/tiles/{tms}/{tileMatrix}/{tileRow}/{tileCol}`.
 pub async fn collection_tile(
     State(app): State<AppState>,
+    caller: Caller,
     Path((id, set, level, row, col)): Path<(String, String, String, String, String)>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let ds = collection(&app, &id)?;
+    let ds = collection(&app, &caller, &id)?;
     let set = matrix_set(&set)?;
     crate::http::tiles::ogc_tile(
         &app,
+        &caller,
         std::slice::from_ref(&ds.id),
         set,
         (&level, &row, &col),
@@ -91,21 +96,30 @@ pub async fn collection_tile(
 }
 
 /// `/tiles`: the tilesets of every collection together.
-pub async fn all_tilesets(State(app): State<AppState>, headers: HeaderMap) -> Response {
+pub async fn all_tilesets(
+    State(app): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+) -> Response {
     let base = base_url(&app.config, &headers);
     document(
         &headers,
-        &tms::tilesets(&base, &app.datasets.all(), true),
+        &tms::tilesets(&base, &app.datasets.all(caller.viewer()), true),
         "application/json",
     )
 }
 
 /// `/tiles/{tms}`: the tileset of every collection in one matrix set.
-pub fn all_tileset(app: &AppState, set: TileMatrixSet, headers: &HeaderMap) -> Response {
+pub fn all_tileset(
+    app: &AppState,
+    caller: &Caller,
+    set: TileMatrixSet,
+    headers: &HeaderMap,
+) -> Response {
     let base = base_url(&app.config, headers);
     document(
         headers,
-        &tms::tileset(&base, &app.datasets.all(), set, true),
+        &tms::tileset(&base, &app.datasets.all(caller.viewer()), set, true),
         "application/json",
     )
 }

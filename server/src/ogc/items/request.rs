@@ -29,6 +29,8 @@ pub const ITEMS_PARAMS: &[&str] = &[
     "after",
     "before",
     "version",
+    // An API key given in the URL (read by `http::auth`); carried into the paging links.
+    "key",
 ];
 
 /// What the body is written as.
