@@ -458,6 +458,45 @@ async fn a_reserve_large_on_screen_is_drawn_even_where_a_larger_one_won_its_dens
 }
 
 #[tokio::test]
+async fn a_tile_past_500_kb_is_drawn_with_what_the_zoom_before_drew() {
+    let app = TestApp::new().await;
+    let dir = tempfile::tempdir().expect("tmp");
+    let square = |lon: f64, lat: f64, d: f64| json!({"type": "Polygon", "coordinates": [[[lon, lat], [lon, lat + d], [lon + d, lat + d], [lon + d, lat], [lon, lat]]]});
+    // 4,096 squares of 9 px² at zoom 10 in one zoom-10 tile (x 552, y 310), each with a long
+    // unique name: all large on screen, so thinning keeps them, 1.3 MB together.
+    let features: Vec<_> = (0..4096)
+        .map(|i| {
+            let (col, row) = (f64::from(i % 64), f64::from(i / 64));
+            json!({"type": "Feature", "properties": {"NAMN": format!("{i:05} {}", "Vindbruksområde ".repeat(16))},
+                   "geometry": square(14.07 + col * 0.0016, 57.525 + row * 0.0025, 0.0015)})
+        })
+        .collect();
+    let path = write_geojson(dir.path(), &serde_json::Value::Array(features));
+    load(&app, entry("riksintresse_vindbruk"), &path)
+        .await
+        .expect("loads");
+    let coord = TileCoord::containing(10, 14.1, 57.6);
+    let reply = app
+        .get(&format!("/tiles/riksintresse_vindbruk/{coord}.mvt"))
+        .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let bytes = reply.body.len();
+    let drawn = decode(&reply.body)[0].features.len();
+    assert!(bytes <= 500_000, "{bytes} bytes");
+    assert!(drawn > 0 && drawn < 4096, "{drawn} features drawn");
+    // The highest zoom draws its own features: what was left out is not lost.
+    let coord = TileCoord::containing(
+        14,
+        14.07 + 63.0 * 0.0016 + 0.0007,
+        57.525 + 63.0 * 0.0025 + 0.0007,
+    );
+    let reply = app
+        .get(&format!("/tiles/riksintresse_vindbruk/{coord}.mvt"))
+        .await;
+    assert!(!decode(&reply.body)[0].features.is_empty());
+}
+
+#[tokio::test]
 async fn crowded_specks_are_thinned_to_about_one_per_cell_and_all_drawn_once_they_are_shapes_one_sees()
  {
     let app = TestApp::new().await;

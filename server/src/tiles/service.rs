@@ -173,6 +173,9 @@ pub async fn render(
 }
 
 /// Runs the dataset's `ST_AsMVT` query for `coord` on `client` and compresses the result.
+/// A tile past [`MAX_TILE_BYTES`] (data denser than thinning bounds: stacked or generated
+/// polygons each large on screen) is drawn again with what the zoom before drew, and so on,
+/// so no tile a client receives passes the budget; the features left out appear a zoom later.
 pub(super) async fn render_with(
     client: &deadpool_postgres::Client,
     ds: &Dataset,
@@ -182,18 +185,38 @@ pub(super) async fn render_with(
     let stmt = client
         .prepare_typed_cached(
             &tile_query(ds, tms),
-            &[Type::INT4, Type::INT4, Type::INT4, Type::TEXT],
+            &[Type::INT4, Type::INT4, Type::INT4, Type::TEXT, Type::INT4],
         )
         .await?;
     let (z, x, y) = coord.as_i32();
-    let guard = CancelOnDrop(Some(client.cancel_token()));
-    let row = client
-        .query_one(&stmt, &[&z, &x, &y, &ds.id.as_str()])
-        .await?;
-    guard.disarm();
-    let data: Option<Vec<u8>> = row.get(0);
-    Ok(Tile::new(Bytes::from(data.unwrap_or_default())))
+    let zoom = i32::from(tms.equivalent_zoom(coord.z));
+    let mut drawn_to = zoom;
+    loop {
+        let guard = CancelOnDrop(Some(client.cancel_token()));
+        let row = client
+            .query_one(&stmt, &[&z, &x, &y, &ds.id.as_str(), &drawn_to])
+            .await?;
+        guard.disarm();
+        let data: Vec<u8> = row.get::<_, Option<Vec<u8>>>(0).unwrap_or_default();
+        let floor = i32::from(ds.minzoom).max(zoom - MAX_BUDGET_STEPS);
+        if data.len() <= MAX_TILE_BYTES || drawn_to <= floor {
+            if drawn_to < zoom {
+                tracing::warn!(dataset = %ds.id, %coord, bytes = data.len(), drawn_to,
+                    "tile past the byte budget drawn with the features of a lower zoom");
+            }
+            return Ok(Tile::new(Bytes::from(data)));
+        }
+        drawn_to -= 1;
+    }
 }
+
+/// Largest tile, uncompressed, a client is sent: 500 KB, what MapLibre parses without a
+/// stutter and a mobile connection fetches in reasonable time.
+pub const MAX_TILE_BYTES: usize = 500_000;
+
+/// Zooms a tile past the budget may go back: thinning halves a tile's features about every
+/// zoom, and data no lower zoom thins (a division) is not worth more queries.
+const MAX_BUDGET_STEPS: i32 = 4;
 
 /// Cancels the query on the server when the render is dropped before it finishes (the
 /// client went away and no other request waits for the tile): PostgreSQL stops working on a

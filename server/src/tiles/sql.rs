@@ -13,7 +13,9 @@ const EXTENT: i32 = 4096;
 const BUFFER: i32 = 64;
 
 /// The SQL rendering one tile of `ds` in `tms`: `$1` z (level), `$2` x (column), `$3` y (row),
-/// all int4, `$4` layer name.
+/// all int4, `$4` layer name, `$5` (int4) the highest `minzoom` drawn: the tile's own
+/// (Web Mercator) zoom, or lower when a tile past the byte budget is drawn again with only
+/// what the zooms before it drew.
 ///
 /// The envelope is built in 3857, the column's CRS, so the `GiST` index is used; rows are
 /// aggregated in `fid` order so the same data always gives the same bytes (and `ETag`).
@@ -73,7 +75,7 @@ fn sweref_query(ds: &Dataset) -> String {
         top = ds.zoom_bands.iter().max().copied().unwrap_or(0),
     );
     format!(
-        "WITH e AS (SELECT s, ST_MakeEnvelope({west} + $2 * s, {north} - ($3 + 1) * s,                                               {west} + ($2 + 1) * s, {north} - $3 * s, 3006) AS env                     FROM (SELECT {size0} / (2 ^ $1) AS s) z)          SELECT ST_AsMVT(t.*, $4, {EXTENT}, 'geom', 'fid' ORDER BY t.fid) FROM (            SELECT fid{columns}, ST_AsMVTGeom({geometry}, e.env, {EXTENT}, {BUFFER}, true) AS geom            FROM {table}, e            WHERE geom && ST_Transform(ST_Segmentize(ST_Expand(e.env, e.s * {margin}), e.s / 8), 3857)              AND minzoom <= {zoom}          ) AS t WHERE t.geom IS NOT NULL"
+        "WITH e AS (SELECT s, ST_MakeEnvelope({west} + $2 * s, {north} - ($3 + 1) * s,                                               {west} + ($2 + 1) * s, {north} - $3 * s, 3006) AS env                     FROM (SELECT {size0} / (2 ^ $1) AS s) z)          SELECT ST_AsMVT(t.*, $4, {EXTENT}, 'geom', 'fid' ORDER BY t.fid) FROM (            SELECT fid{columns}, ST_AsMVTGeom({geometry}, e.env, {EXTENT}, {BUFFER}, true) AS geom            FROM {table}, e            WHERE geom && ST_Transform(ST_Segmentize(ST_Expand(e.env, e.s * {margin}), e.s / 8), 3857)              AND minzoom <= least({zoom}, $5)          ) AS t WHERE t.geom IS NOT NULL"
     )
 }
 
@@ -93,7 +95,7 @@ fn web_mercator_query(ds: &Dataset) -> String {
            SELECT fid{columns}, \
              ST_AsMVTGeom({geometry}, ST_TileEnvelope($1, $2, $3), {EXTENT}, {BUFFER}, true) AS geom \
            FROM {table} \
-           WHERE geom && ST_TileEnvelope($1, $2, $3, margin => {margin}) AND minzoom <= $1 \
+           WHERE geom && ST_TileEnvelope($1, $2, $3, margin => {margin}) AND minzoom <= least($1, $5) \
          ) AS t WHERE t.geom IS NOT NULL"
     )
 }
