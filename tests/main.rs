@@ -16,6 +16,7 @@ mod edge;
 mod errors;
 mod load_cli;
 mod loads;
+mod maps;
 mod ogc;
 mod ogc_clients;
 mod prerendered;

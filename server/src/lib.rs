@@ -20,3 +20,4 @@ pub mod ogc;
 mod proptests;
 pub mod stats;
 pub mod tiles;
+pub mod views;

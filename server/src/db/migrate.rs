@@ -87,6 +87,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "0015_visibility.sql",
         sql: include_str!("migrations/0015_visibility.sql"),
     },
+    Migration {
+        version: 16,
+        name: "0016_map_views.sql",
+        sql: include_str!("migrations/0016_map_views.sql"),
+    },
 ];
 
 /// Creates PostGIS if needed and applies every migration not applied yet.

@@ -12,6 +12,7 @@ use crate::db::QueryError;
 use crate::ogc::OgcError;
 use crate::stats::StatsError;
 use crate::tiles::TileError;
+use crate::views::ViewError;
 
 /// Seconds a client is told to wait when the database is unavailable.
 const RETRY_AFTER_SECS: u32 = 5;
@@ -52,6 +53,19 @@ impl ApiError {
             code,
             message: message.into(),
             retry_after: None,
+        }
+    }
+}
+
+impl From<ViewError> for ApiError {
+    fn from(e: ViewError) -> Self {
+        let message = e.to_string();
+        match e {
+            ViewError::NotFound(_) => Self::not_found("unknown_map", message),
+            ViewError::Forbidden(_) => Self::new(StatusCode::FORBIDDEN, "forbidden", message),
+            ViewError::Invalid(_) => Self::bad_request("invalid_map", message),
+            ViewError::Conflict(_) => Self::new(StatusCode::CONFLICT, "conflict", message),
+            ViewError::Query(e) => e.into(),
         }
     }
 }

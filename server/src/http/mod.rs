@@ -21,6 +21,7 @@ pub mod serve;
 mod stats;
 mod styles;
 mod tiles;
+mod views;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -84,6 +85,12 @@ pub fn router(state: AppState) -> Router {
         .route("/api/whoami", get(admin::whoami))
         .route("/api/audit", get(admin::audit))
         .route("/api/admin/datasets/{id}/purge", post(admin::purge))
+        .route("/api/maps", get(views::list).post(views::create))
+        .route(
+            "/api/maps/{slug}",
+            get(views::one).put(views::update).delete(views::delete),
+        )
+        .route("/m/{slug}", get(views::open))
         .route("/api/openapi.json", get(openapi::document))
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(
