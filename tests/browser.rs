@@ -10,6 +10,9 @@ use rummet_core::DatasetId;
 use rummet_loaders::catalog::{self, SourceFormat};
 use serde_json::{Value, json};
 
+use rummet::access::{self, Scope};
+use rummet::views::{self, ViewInput};
+
 use crate::support::{TestApp, fixtures, geojson};
 
 /// One square reserve around a point inside each kommun of län 06, growing kommun by kommun,
@@ -47,9 +50,32 @@ async fn reserves(app: &TestApp) {
     geojson::load(app, &entry, features).await;
 }
 
-/// Serves `app` on loopback, runs `tests/browser/atlas.mjs` against it for län 06 and
-/// returns its report.
-async fn run_atlas(app: &TestApp, dir: &Path) -> Value {
+/// A public map view saved by a region's publish key: its permalink.
+async fn saved_view(app: &TestApp) -> String {
+    let client = app.db.client().await;
+    access::add_organisation(&client, "region-jonkoping", "Region Jönköpings län")
+        .await
+        .expect("organisation");
+    let key = access::create_key(&client, "region-jonkoping", Scope::Publish, "atlas test")
+        .await
+        .expect("key");
+    let principal = access::authenticate(&client, &key.key).await.expect("key");
+    let input: ViewInput = serde_json::from_value(
+        json!({"title": "Skyddad natur i Jönköpings län", "state": SAVED_STATE}),
+    )
+    .expect("view");
+    let view = views::create(&client, &principal, &input)
+        .await
+        .expect("saved");
+    format!("/m/{}", view.slug)
+}
+
+/// What the saved view shows: reserves at 80 %, län 06, the share of each kommun covered.
+const SAVED_STATE: &str = "l=naturreservat@0.8&r=lan:06&c=naturreservat;share;kommun;region;quantile;4;YlGn;&v=7/57.6/14.5";
+
+/// Serves `app` on loopback, runs `tests/browser/atlas.mjs` against it for län 06 (and the
+/// saved view `saved`) and returns its report.
+async fn run_atlas(app: &TestApp, dir: &Path, saved: &str) -> Value {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -65,6 +91,7 @@ async fn run_atlas(app: &TestApp, dir: &Path) -> Value {
         .arg(format!("http://{addr}/"))
         .arg(shot.path())
         .arg("06")
+        .arg(saved)
         .output()
         .await
         .expect("node runs (deploy/test.sh installs Node.js)");
@@ -101,7 +128,8 @@ async fn the_atlas_draws_every_layer_labels_a_choropleth_and_a_drawn_area_as_the
         std::fs::create_dir_all(&sub).expect("dir");
         geojson::load_file(&app.state, entry, fixtures::write(entry, &sub)).await;
     }
-    let r = run_atlas(&app, &dir).await;
+    let saved = saved_view(&app).await;
+    let r = run_atlas(&app, &dir, &saved).await;
 
     assert_eq!(r["script_error"], Value::Null, "{r}");
     for key in ["console_errors", "page_errors", "failed_requests"] {
@@ -171,6 +199,16 @@ async fn the_atlas_draws_every_layer_labels_a_choropleth_and_a_drawn_area_as_the
         );
     }
     assert!(r["export"]["width"].as_u64().is_some_and(|w| w > 0));
+
+    // A layer too small to see at the overview says so, and its button zooms to where it shows.
+    assert_eq!(r["zoom_hint"]["ok"], true, "{}", r["zoom_hint"]);
+    // The fixtures' NVDB links are minor roads, drawn from zoom 9: the hint is exercised.
+    assert_eq!(r["zoom_hint"]["exercised"], true, "{}", r["zoom_hint"]);
+    // A saved view's permalink opens the atlas in the saved state.
+    let state = &r["saved_view"]["state"];
+    assert_eq!(state["layers"][0]["id"], "naturreservat", "{state}");
+    assert_eq!(state["choro"]["measure"], "share", "{state}");
+    assert_eq!(state["choro"]["k"], 4, "{state}");
 
     // A shared link naming what is not here loads the rest and says what was skipped.
     assert_eq!(r["bad_input"]["names_missing"], true, "{}", r["bad_input"]);

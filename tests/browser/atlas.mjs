@@ -4,11 +4,12 @@
 // against the API's own answer, a drawn area's numbers against the API's, the URL state
 // round trip, language, control titles, painted pixels, bad input and PNG export; the chosen
 // län's neighbours against GET /api/divisions/lan, a choropleth of the pilot area (län 05, 06,
-// 08 in one in= request), a statistics failure from a shared link, and keyboard use.
-// Usage: node atlas.mjs <base-url> <screenshot.png> [lan-code]
+// 08 in one in= request), a statistics failure from a shared link, keyboard use, and the
+// "zoom in to see" hint of a layer that draws nothing at the overview.
+// Usage: node atlas.mjs <base-url> <screenshot.png> [lan-code] [/m/<slug> of a saved view]
 import { chromium } from 'playwright-core';
 
-const [baseArg, screenshot, lanArg] = process.argv.slice(2);
+const [baseArg, screenshot, lanArg, savedView] = process.argv.slice(2);
 const base = baseArg.endsWith('/') ? baseArg : `${baseArg}/`;
 const lan = lanArg || '06';
 const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
@@ -133,6 +134,41 @@ try {
       return { features: feats.length, at_bounds: atBounds, layers, zoom: +a.map.getZoom().toFixed(2), legend_items: document.querySelectorAll('#legend-body li').length };
     }, { id: ds.id, bounds: ds.bounds, minzoom: ds.minzoom || 0 });
   }
+
+  // "zoom in to see": the first thematic dataset that draws nothing alone at zoom 3 over
+  // Sweden (small features, thinned out of the overview) says so in its row, and its button
+  // zooms in until something renders; a dataset that does draw there shows no hint
+  report.zoom_hint = await page.evaluate(async ids => {
+    const a = window.atlas;
+    const probe = async id => {
+      await a.setLayers([id]);
+      a.map.jumpTo({ center: [16.5, 62.5], zoom: 3 });
+      await a.idle();
+      await new Promise(r => setTimeout(r, 500)); // the hints follow the view, throttled
+      const row = document.querySelector(`#layer-stack [data-hint="${id}"]`);
+      return { id, features: a.map.queryRenderedFeatures({ layers: a.layerIds(id) }).length, shown: !!row && !row.hidden };
+    };
+    const probes = [];
+    for (const id of ids) probes.push(await probe(id));
+    const wrong = probes.filter(p => (p.features === 0) !== p.shown);
+    const empty = probes.find(p => p.features === 0);
+    if (!empty) return { probes, ok: wrong.length === 0, exercised: false };
+    await probe(empty.id);
+    const layers = a.layerIds(empty.id);
+    const row = () => document.querySelector(`#layer-stack [data-hint="${empty.id}"]`);
+    const text = row()?.querySelector('span')?.textContent.trim() ?? null;
+    const button = row()?.querySelector('[data-zoomin]');
+    const label = button?.getAttribute('aria-label') ?? null;
+    button?.click();
+    await a.ctx.zooming?.done;
+    await a.idle();
+    await new Promise(r => setTimeout(r, 500));
+    const after = { zoom: +a.map.getZoom().toFixed(2), features: a.map.queryRenderedFeatures({ layers }).length, hint_shown: !!row() && !row().hidden };
+    return {
+      probes, id: empty.id, text, button_label: label, after, exercised: true,
+      ok: wrong.length === 0 && after.features > 0 && !after.hint_shown && after.zoom > 3,
+    };
+  }, thematic.map(d => d.id));
 
   // popup labels: the catalog's descriptions, never raw column names
   report.popup = await page.evaluate(async () => {
@@ -297,6 +333,16 @@ try {
   }));
   report.bad_input.names_missing = report.bad_input.notices.some(n => n.includes('finns_inte') && n.includes('lan:99') && n.includes('saknas'));
   await bad.close();
+
+  // a saved map view's permalink (/m/{slug}, made by the test) opens the atlas in its state
+  if (savedView) {
+    const saved = await browser.newPage({ viewport: { width: 1000, height: 700 } });
+    watch(saved);
+    await saved.goto(new URL(savedView.replace(/^\//, ''), base).href, { waitUntil: 'load' });
+    await ready(saved);
+    report.saved_view = await saved.evaluate(() => ({ hash: location.hash, state: window.atlas.state() }));
+    await saved.close();
+  }
 
   // a shared link whose statistics request fails (503 here, not watched): the choropleth's
   // settings stay in the URL so a reload retries, and the failure is said in the alert region

@@ -171,7 +171,9 @@ export class Choropleth {
     const region = this.ctx.region;
     const scope = opts.scope === 'region' && region?.names?.length ? region.names.join(', ') : t('stats.scopeAll');
     const sub = [scope, opts.where ? opts.where : null, t(`method.${classes.method}`).replace(/ \(.*\)$/, '')].filter(Boolean).join(' · ');
-    const per = t(`div.${opts.by}`).toLocaleLowerCase(getLang() === 'sv' ? 'sv' : 'en');
+    // "per kommun", "per län", but "per FA-region": an abbreviation keeps its capitals
+    const div = t(`div.${opts.by}`);
+    const per = /^\p{Lu}{2}/u.test(div) ? div : div.replace(/^./, c => c.toLocaleLowerCase(getLang() === 'sv' ? 'sv' : 'en'));
     return { title: `${dsTitle(ds)}: ${measureLabel(ds, opts.measure).replace(/^./, c => c.toLocaleLowerCase())} ${t('stats.per')} ${per}`, subtitle: sub, items };
   }
 

@@ -3,7 +3,7 @@
 import { postGeoJSON, getJSON } from './api.js';
 import { areaMeasures } from './catalog.js';
 import { t, dsTitle } from './i18n.js';
-import { statValue, area as fmtArea, length as fmtLength, escapeHtml } from './format.js';
+import { statValue, num, area as fmtArea, length as fmtLength, escapeHtml } from './format.js';
 import { measureLabel } from './choropleth.js';
 
 export const DRAW_LAYERS = ['area-fill', 'area-line', 'zone-fill', 'zone-line'];
@@ -164,7 +164,7 @@ export function renderBorderResult(el, catalog, results, border) {
   const first = results[0].answer;
   const sides = first.features.map(f => f.properties);
   const ctx = first.context || {};
-  const head = `<p>${escapeHtml(t('border.length', { len: fmtLength(ctx.border_length_m) }))}, ${escapeHtml(border.km.toLocaleString('sv-SE'))} km</p>`;
+  const head = `<p>${escapeHtml(t('border.length', { len: fmtLength(ctx.border_length_m) }))}, ${escapeHtml(t('border.zone', { km: `${num(border.km)} km` }))}</p>`;
   const rows = results.map(r => {
     const ds = catalog.byId.get(r.ds);
     const cells = r.answer.features.map(f => `<td class="num">${escapeHtml(statValue(f.properties.value, f.properties.unit))}</td>`).join('');
