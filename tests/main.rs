@@ -17,6 +17,7 @@ mod errors;
 mod load_cli;
 mod loads;
 mod maps;
+mod observe;
 mod ogc;
 mod ogc_clients;
 mod prerendered;

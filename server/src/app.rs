@@ -69,6 +69,8 @@ impl App {
             pool.clone()
         });
         let stats = StatsService::new(stats_pool, datasets.clone());
+        // The recorder before anything records.
+        let _ = crate::metrics::handle();
         let requests = Arc::new(tokio::sync::Semaphore::new(
             config.limits.max_concurrent_requests,
         ));

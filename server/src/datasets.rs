@@ -60,6 +60,13 @@ impl Datasets {
         self.read().get(id).cloned()
     }
 
+    /// Every loaded dataset whoever may see it: for the server's own work (metrics), never
+    /// to answer a request.
+    #[must_use]
+    pub fn all_any(&self) -> Vec<Arc<Dataset>> {
+        self.read().values().cloned().collect()
+    }
+
     /// How many datasets are loaded.
     #[must_use]
     pub fn count(&self) -> usize {

@@ -14,6 +14,7 @@ pub mod demo;
 pub mod export;
 pub mod filter;
 pub mod http;
+pub mod metrics;
 pub mod notify;
 pub mod ogc;
 #[cfg(test)]

@@ -122,11 +122,22 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
+/// Logs to stderr, filtered by `RUST_LOG`; one JSON object per line with
+/// `RUMMET_LOG_FORMAT=json` (for a log collector), each carrying the fields of the span it is
+/// in — a request's `request_id`, method and route.
 fn init_tracing() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("RUST_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,tokio_postgres=warn"));
-    tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
+        .with_writer(std::io::stderr);
+    if std::env::var("RUMMET_LOG_FORMAT").is_ok_and(|f| f == "json") {
+        builder
+            .json()
+            .with_current_span(true)
+            .with_span_list(false)
+            .init();
+    } else {
+        builder.init();
+    }
 }

@@ -38,6 +38,9 @@ pub struct Config {
     pub cors: CorsConfig,
     /// Limits at the edge: connections, request concurrency, timeouts.
     pub limits: LimitsConfig,
+    /// Prometheus metrics.
+    #[serde(default)]
+    pub metrics: MetricsConfig,
     /// For working on the atlas: serve its files from this directory (`server/assets`) as
     /// they are on disk instead of the copies built into the binary.
     #[serde(default)]
@@ -61,6 +64,26 @@ pub struct LimitsConfig {
     pub request_timeout_ms: u64,
     /// On shutdown, how long requests in flight may run on.
     pub shutdown_grace_ms: u64,
+}
+
+/// Prometheus metrics.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MetricsConfig {
+    /// Serve them (on by default).
+    pub enabled: bool,
+    /// Where: `/metrics` by default; an unguessable path keeps them off a public listener
+    /// when no proxy filters it.
+    pub path: String,
+}
+
+impl Default for MetricsConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            path: "/metrics".into(),
+        }
+    }
 }
 
 /// Cross-origin reads (CORS).
@@ -155,6 +178,7 @@ impl Default for Config {
                 request_timeout_ms: 30_000,
                 shutdown_grace_ms: 10_000,
             },
+            metrics: MetricsConfig::default(),
             assets_dir: None,
         }
     }
@@ -235,6 +259,25 @@ impl Config {
             return Err(ConfigError(
                 "db.pool_size and db.stats_pool_size must be at least 1".into(),
             ));
+        }
+        let path = &self.metrics.path;
+        let reserved = [
+            "/",
+            "/api",
+            "/tiles",
+            "/styles",
+            "/collections",
+            "/assets",
+            "/fonts",
+        ];
+        if !path.starts_with('/')
+            || path.len() < 2
+            || path.contains(['{', '}', '*', '?', '#'])
+            || reserved.iter().any(|r| path == r)
+        {
+            return Err(ConfigError(format!(
+                "metrics.path {path:?} must be a plain path of its own, e.g. /metrics"
+            )));
         }
         if let Some(url) = &self.public_url
             && !(url.starts_with("http://") || url.starts_with("https://"))

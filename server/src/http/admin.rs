@@ -14,6 +14,24 @@ use crate::access::{self, Outcome, Scope};
 use crate::app::AppState;
 use crate::tiles::TileError;
 
+/// `GET /metrics` (`metrics.path`): Prometheus text, or `404` when `metrics.enabled` is off.
+pub async fn metrics(State(app): State<AppState>) -> Result<Response, ApiError> {
+    if !app.config.metrics.enabled {
+        return Err(ApiError::not_found(
+            "not_found",
+            "metrics are off (metrics.enabled)",
+        ));
+    }
+    Ok((
+        [(
+            axum::http::header::CONTENT_TYPE,
+            axum::http::HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+        )],
+        crate::metrics::render(&app),
+    )
+        .into_response())
+}
+
 /// `GET /api/whoami`: the key's organisation, id and scope.
 pub async fn whoami(caller: Caller) -> Result<Response, ApiError> {
     let principal = caller.require(Scope::Read)?;

@@ -13,6 +13,7 @@ mod document;
 mod error;
 mod health;
 mod json_errors;
+mod observe;
 pub(crate) mod ogc;
 mod openapi;
 mod openapi_ogc;
@@ -82,6 +83,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/stats/{dataset}/border", get(stats::at_border))
         .route("/api/divisions/{division}", get(stats::units))
+        .route(&state.config.metrics.path, get(admin::metrics))
         .route("/api/whoami", get(admin::whoami))
         .route("/api/audit", get(admin::audit))
         .route("/api/admin/datasets/{id}/purge", post(admin::purge))
@@ -107,6 +109,8 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             cors::cors,
         ))
+        // Outside the limits too, so the 503s of a flood are counted.
+        .layer(axum::middleware::from_fn(observe::measure))
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(|req: &Request| {
@@ -114,7 +118,12 @@ pub fn router(state: AppState) -> Router {
                         .extensions()
                         .get::<axum::extract::MatchedPath>()
                         .map_or("unmatched", axum::extract::MatchedPath::as_str);
-                    tracing::info_span!("http", method = %req.method(), path)
+                    let id = req
+                        .headers()
+                        .get(&observe::REQUEST_ID)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("");
+                    tracing::info_span!("http", method = %req.method(), path, request_id = id)
                 })
                 // Every 5xx is logged once, with its cause, where it is made (ApiError): the
                 // layer's own ERROR line per response doubled a 4 s database outage's log
@@ -123,6 +132,7 @@ pub fn router(state: AppState) -> Router {
                     tower_http::trace::DefaultOnFailure::new().level(tracing::Level::DEBUG),
                 ),
         )
+        .layer(axum::middleware::from_fn(observe::with_id))
         .with_state(state)
 }
 

@@ -158,10 +158,12 @@ fn tile_response(tile: &Tile, headers: &HeaderMap, cache_control: &str) -> Respo
     if tile.is_empty() {
         return (StatusCode::NO_CONTENT, common).into_response();
     }
+    let body = tile.body(encoding);
+    metrics::counter!("rummet_tile_bytes_total").increment(body.len() as u64);
     let mut response = (
         common,
         [(header::CONTENT_TYPE, HeaderValue::from_static(MVT))],
-        tile.body(encoding),
+        body,
     )
         .into_response();
     if let Some(coding) = encoding.header() {

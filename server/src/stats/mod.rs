@@ -141,8 +141,10 @@ impl StatsService {
         let within_text = units_text(&within);
         let key = cache_key(&q, &[&by], within_text.as_deref(), "");
         if let Some(hit) = self.cache.get(&key).await {
+            metrics::counter!("rummet_stats_cache_total", "result" => "hit").increment(1);
             return Ok(hit);
         }
+        metrics::counter!("rummet_stats_cache_total", "result" => "miss").increment(1);
         let client = Guarded::new(self.pool.get().await?);
         let asked = async {
             let overlay = overlay(&*client, &q.dataset, &by).await?;

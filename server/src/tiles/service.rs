@@ -16,6 +16,7 @@ use super::tile::{Encoding, Tile};
 use crate::access::Principal;
 use crate::datasets::{Dataset, Datasets};
 use crate::db::QueryError;
+use crate::metrics::{self, TileLevel};
 
 /// Tiles of every loaded dataset.
 #[derive(Clone)]
@@ -133,17 +134,26 @@ impl TileService {
             tms,
             coord,
         };
+        let missed = std::sync::atomic::AtomicBool::new(false);
         let fetch = async {
+            missed.store(true, std::sync::atomic::Ordering::Relaxed);
             if self.prerendered {
                 render(&self.pool, &ds, tms, coord).await
             } else {
-                render_with(&self.pool.get().await?, &ds, tms, coord).await
+                let tile = render_with(&self.pool.get().await?, &ds, tms, coord).await;
+                metrics::tile(TileLevel::Render, coord.z);
+                tile
             }
         };
-        self.cache
+        let tile = self
+            .cache
             .get_or_render(key, fetch)
             .await
-            .map_err(|e| (*e).clone())
+            .map_err(|e| (*e).clone());
+        if !missed.load(std::sync::atomic::Ordering::Relaxed) {
+            metrics::tile(TileLevel::L1, coord.z);
+        }
+        tile
     }
 }
 
@@ -162,9 +172,11 @@ pub async fn render(
     // A level is kept when the Web Mercator zoom it draws like is.
     let kept = tms.equivalent_zoom(coord.z) <= ds.l2_maxzoom;
     if kept && let Some(tile) = store::get(&client, ds, tms, coord).await? {
+        metrics::tile(TileLevel::L2, coord.z);
         return Ok(tile);
     }
     let tile = render_with(&client, ds, tms, coord).await?;
+    metrics::tile(TileLevel::Render, coord.z);
     if kept && let Err(e) = store::put(&client, ds, tms, coord, &tile).await {
         // The tile is good; only sharing it failed (a read-only replica, say).
         tracing::warn!(dataset = %ds.id, %coord, "could not store a rendered tile: {e}");
@@ -190,6 +202,7 @@ pub(super) async fn render_with(
         .await?;
     let (z, x, y) = coord.as_i32();
     let zoom = i32::from(tms.equivalent_zoom(coord.z));
+    let started = std::time::Instant::now();
     let mut drawn_to = zoom;
     loop {
         let guard = CancelOnDrop(Some(client.cancel_token()));
@@ -204,6 +217,8 @@ pub(super) async fn render_with(
                 tracing::warn!(dataset = %ds.id, %coord, bytes = data.len(), drawn_to,
                     "tile past the byte budget drawn with the features of a lower zoom");
             }
+            ::metrics::histogram!("rummet_tile_render_seconds")
+                .record(started.elapsed().as_secs_f64());
             return Ok(Tile::new(Bytes::from(data)));
         }
         drawn_to -= 1;
