@@ -86,11 +86,12 @@ install_test_tools() {
   if [ ! -d tests/browser/node_modules/playwright-core ] || [ ! -d tests/browser/node_modules/@maplibre/maplibre-gl-style-spec ]; then
     npm ci --prefix tests/browser --no-audit --no-fund
   fi
-  if ! python3 -c 'import owslib, openapi_spec_validator, pyogrio' >/dev/null 2>&1; then
-    echo "setup: installing OWSLib, openapi-spec-validator and pyogrio for python3"
+  local py=(OWSLib openapi-spec-validator pyogrio PyYAML kubernetes-validate)
+  if ! python3 -c 'import owslib, openapi_spec_validator, pyogrio, yaml, kubernetes_validate' >/dev/null 2>&1; then
+    echo "setup: installing ${py[*]} for python3"
     # Debian 12's own Python is externally managed (PEP 668) and refuses a plain install.
-    python3 -m pip install --quiet OWSLib openapi-spec-validator pyogrio ||
-      python3 -m pip install --quiet --break-system-packages OWSLib openapi-spec-validator pyogrio
+    python3 -m pip install --quiet "${py[@]}" ||
+      python3 -m pip install --quiet --break-system-packages "${py[@]}"
   fi
 }
 

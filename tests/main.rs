@@ -12,6 +12,7 @@ mod browser;
 mod catalog;
 mod cli;
 mod demo;
+mod deploy;
 mod edge;
 mod errors;
 mod load_cli;
