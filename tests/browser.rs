@@ -200,6 +200,9 @@ async fn the_atlas_draws_every_layer_labels_a_choropleth_and_a_drawn_area_as_the
     }
     assert!(r["export"]["width"].as_u64().is_some_and(|w| w > 0));
 
+    // Every visible thematic dataset comes in one composite tile, not a request per dataset.
+    assert_eq!(r["composite"]["ok"], true, "{}", r["composite"]);
+
     // A layer too small to see at the overview says so, and its button zooms to where it shows.
     assert_eq!(r["zoom_hint"]["ok"], true, "{}", r["zoom_hint"]);
     // The fixtures' NVDB links are minor roads, drawn from zoom 9: the hint is exercised.

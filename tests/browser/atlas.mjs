@@ -227,6 +227,30 @@ try {
     cached_switch_ms: Math.round(back.ms), reclassify_ms: Math.round(reclass.ms), ckmeans_thresholds: reclass.thresholds,
   };
 
+  // composite tiles: every thematic dataset on draws from one source, one tile request per
+  // tile position (/tiles/a,b,c/{z}/{x}/{y}.mvt), never one per dataset
+  const thematicIds = new Set(thematic.map(d => d.id));
+  const tileRequests = [];
+  const onRequest = r => {
+    const m = new URL(r.url()).pathname.match(/^\/tiles\/([\w,]+)(?:\/\d+\/\d+\/\d+\.(?:mvt|pbf)|\.json)$/);
+    if (m && m[1].split(',').some(id => thematicIds.has(id))) tileRequests.push(new URL(r.url()).pathname);
+  };
+  page.on('request', onRequest);
+  const compositeView = await page.evaluate(async ids => {
+    const a = window.atlas;
+    await a.setLayers(ids);
+    return { sources: Object.entries(a.map.getStyle().sources).filter(([, s]) => s.url?.includes('/tiles/') && ids.some(id => s.url.includes(id))).map(([k, s]) => ({ id: k, url: new URL(s.url).pathname })), layers: a.ctx.stack.layerIds().length };
+  }, thematic.map(d => d.id));
+  page.off('request', onRequest);
+  const tiles = tileRequests.filter(u => !u.endsWith('.json'));
+  const single = tiles.filter(u => !u.split('/')[2].includes(','));
+  report.composite = {
+    sources: compositeView.sources, layers: compositeView.layers, tilejson: tileRequests.filter(u => u.endsWith('.json')),
+    tile_requests: tiles.length, tile_urls: tiles, single_dataset_requests: single,
+    ok: tiles.length > 0 && single.length === 0 && compositeView.sources.length === 1
+      && tiles.every(u => u.split('/')[2] === [...thematicIds].sort().slice(0, 16).join(',')),
+  };
+
   // a drawn area inside the län's frame, every thematic dataset on
   await page.evaluate(ids => window.atlas.setLayers(ids), thematic.map(d => d.id));
   const ring = await page.evaluate(() => {

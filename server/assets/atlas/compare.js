@@ -1,7 +1,9 @@
 // Swipe comparison (@maplibre/maplibre-gl-compare, loaded on first use): the right map has the
-// same basemap and its own choice of thematic layers.
+// same basemap and its own choice of thematic layers, drawn from its own composite source as
+// the left map's are (a LayerStack of its own).
 import { loadScript } from './draw.js';
-import { addDataset, setVisible } from './layers.js';
+import { LayerStack } from './layers.js';
+import { isLabelLayer } from './basemap.js';
 
 let lib = null;
 function compareLib() {
@@ -17,7 +19,7 @@ function compareLib() {
 }
 
 export class Compare {
-  constructor(ctx) { this.ctx = ctx; this.right = null; this.compare = null; this.layers = []; this.styles = new Map(); }
+  constructor(ctx) { this.ctx = ctx; this.right = null; this.compare = null; this.layers = []; this.stack = null; }
 
   get active() { return Boolean(this.right); }
 
@@ -37,6 +39,10 @@ export class Compare {
         attributionControl: false, locale: this.ctx.locale(), preserveDrawingBuffer: true,
       });
       await new Promise(r => this.right.once('load', r));
+      // thematic layers under the basemap's labels
+      const right = this.right;
+      const labels = this.ctx.basemap.layers.filter(isLabelLayer).map(l => l.id);
+      this.stack = new LayerStack(right, this.ctx.catalog, { before: () => labels.find(id => right.getLayer(id)) });
       this.compare = new Cmp(map, this.right, '#maps', { mousemove: false, orientation: 'vertical' });
       const swiper = document.querySelector('#maps .compare-swiper-vertical');
       if (swiper) {
@@ -63,16 +69,9 @@ export class Compare {
   }
 
   async setLayers(ids) {
-    const known = ids.filter(id => this.ctx.catalog.byId.has(id));
-    for (const [id, st] of this.styles) if (!known.includes(id)) setVisible(this.right, st, false);
-    for (const id of known) {
-      const st = await addDataset(this.right, id, true, 1);
-      this.styles.set(id, st);
-    }
-    // labels on top, as in the left map
-    for (const l of this.right.getStyle().layers) if (l.type === 'symbol' && l.id.startsWith('base-')) this.right.moveLayer(l.id);
-    this.layers = known;
-    return ids.filter(id => !known.includes(id));
+    const missing = await this.stack.set(ids.map(id => ({ id, opacity: 1 })));
+    this.layers = ids.filter(id => !missing.includes(id));
+    return missing;
   }
 
   close() {
@@ -86,7 +85,7 @@ export class Compare {
     left.style.clipPath = '';
     this.right = null;
     this.compare = null;
-    this.styles.clear();
+    this.stack = null;
     this.layers = [];
   }
 }

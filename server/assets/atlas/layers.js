@@ -1,7 +1,9 @@
-// Thematic layers: each dataset's own style (/styles/{id}.json, background stripped) on its
-// own source, toggled by visibility so switching never refetches tiles; opacity scales the
-// style's own opacities; order is the user's, bottom to top.
-import { getJSON } from './api.js';
+// Thematic layers: each dataset's own style (/styles/{id}.json, background stripped), all the
+// shown datasets drawn from one composite source (/tiles/a,b,c.json, one MVT per tile position
+// with a layer per dataset, ids sorted so the URL, and the caches behind it, do not depend on
+// order or opacity); opacity scales the style's own opacities; order is the user's, bottom to
+// top. A dataset whose style is not the server's own tiles keeps a source of its own.
+import { getJSON, notifyError } from './api.js';
 import { abs } from './catalog.js';
 
 const OPACITY_PROPS = {
@@ -14,9 +16,18 @@ const OPACITY_PROPS = {
   heatmap: ['heatmap-opacity'],
 };
 
+/** The shared source's name; a 17th and later dataset go to `thematic-2`, … */
+export const THEMATIC = 'thematic';
+/** Most datasets the server combines in one composite tile. */
+const MAX_COMPOSITE = 16;
+
 const styles = new Map();
 
-/** A dataset's style: its source, its layers (ids `<id>-…`), glyphs and sprite. */
+/**
+ * A dataset's style: its own source, its layers (ids `<id>-…`, on source `ds-<id>`), glyphs,
+ * sprite, and whether it can join a composite (the server's vector tiles, one source-layer
+ * named by the dataset).
+ */
 export function datasetStyle(id) {
   if (!styles.has(id)) {
     const p = getJSON(`/styles/${encodeURIComponent(id)}.json`).then(style => {
@@ -28,13 +39,19 @@ export function datasetStyle(id) {
       const layers = style.layers
         .filter(l => l.type !== 'background')
         .map(l => ({ ...l, id: l.id.startsWith(`${id}-`) ? l.id : `${id}-${l.id}`, source: l.source === sourceName ? `ds-${id}` : l.source }));
-      return { id, source, layers, glyphs: style.glyphs, sprite: style.sprite };
+      const own = layers.filter(l => l.source === `ds-${id}`);
+      const composable = source.type === 'vector' && source.url === compositeUrl([id])
+        && own.length > 0 && own.every(l => l['source-layer'] === id) && layers.every(l => l.source === `ds-${id}`);
+      return { id, source, layers, composable, glyphs: style.glyphs, sprite: style.sprite };
     });
     styles.set(id, p);
     p.catch(() => styles.delete(id));
   }
   return styles.get(id);
 }
+
+/** The composite TileJSON of datasets `ids` (one id: the dataset's own). */
+export const compositeUrl = ids => abs(`/tiles/${ids.map(encodeURIComponent).join(',')}.json`);
 
 function isZoomExpr(e) {
   return Array.isArray(e) && (e[0] === 'interpolate' || e[0] === 'step') && Array.isArray(e[2]) && e[2][0] === 'zoom';
@@ -55,23 +72,6 @@ export function scaleOpacity(orig, k) {
   return ['*', orig, k];
 }
 
-/** Adds a dataset's source and layers to a map (hidden unless visible), once. */
-export async function addDataset(map, id, visible, opacity = 1) {
-  const st = await datasetStyle(id);
-  if (!map.getSource(`ds-${id}`)) map.addSource(`ds-${id}`, st.source);
-  for (const l of st.layers) {
-    if (map.getLayer(l.id)) continue;
-    map.addLayer({ ...l, layout: { ...(l.layout || {}), visibility: visible ? 'visible' : 'none' } });
-  }
-  setOpacity(map, st, opacity);
-  setVisible(map, st, visible);
-  return st;
-}
-
-export function setVisible(map, st, on) {
-  for (const l of st.layers) if (map.getLayer(l.id)) map.setLayoutProperty(l.id, 'visibility', on ? 'visible' : 'none');
-}
-
 export function setOpacity(map, st, k) {
   for (const l of st.layers) {
     if (!map.getLayer(l.id)) continue;
@@ -82,16 +82,24 @@ export function setOpacity(map, st, k) {
 }
 
 /**
- * The atlas's layer stack. `order` holds every thematic dataset bottom to top; `visible`
- * maps the shown ones to their opacity.
+ * The atlas's layer stack (also the compare map's). `order` holds every thematic dataset
+ * bottom to top; `visible` maps the shown ones to their opacity. Only shown datasets have
+ * layers on the map; `before()` names the layer they go under (else on top, until restacked).
  */
 export class LayerStack {
-  constructor(map, catalog) {
+  constructor(map, catalog, { before = () => undefined } = {}) {
     this.map = map;
     this.catalog = catalog;
+    this.before = before;
     this.order = catalog.thematic.map(d => d.id);
     this.visible = new Map();
     this.styles = new Map();
+    /** Dataset id -> its style on the way. */
+    this.loading = new Map();
+    /** Source name -> the sorted dataset ids it was added with. */
+    this.sources = new Map();
+    /** Dataset id -> the source its layers are on. */
+    this.sourceOf = new Map();
   }
 
   async show(id, on, opacity) {
@@ -99,13 +107,72 @@ export class LayerStack {
     if (opacity != null) this.visible.set(id, opacity);
     if (on && !this.visible.has(id)) this.visible.set(id, 1);
     if (!on) this.visible.delete(id);
-    if (on || this.styles.has(id)) {
-      const st = await addDataset(this.map, id, on, this.visible.get(id) ?? 1);
-      this.styles.set(id, st);
-      // a later call may have changed our mind while the style loaded
-      setVisible(this.map, st, this.visible.has(id));
-    }
+    await this.load(on ? [id] : []);
     return true;
+  }
+
+  /** Loads the styles of `ids`, then brings the map up to date once nothing is loading. */
+  async load(ids) {
+    for (const id of ids) {
+      if (this.styles.has(id) || this.loading.has(id)) continue;
+      this.loading.set(id, datasetStyle(id).then(st => { this.styles.set(id, st); }).finally(() => this.loading.delete(id)));
+    }
+    const results = await Promise.allSettled(ids.map(id => this.loading.get(id)).filter(Boolean));
+    this.sync();
+    const failed = results.find(r => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+
+  /**
+   * Makes the map show the visible datasets whose styles are here: the composite source is
+   * replaced only when that set changes (layers off, source off, new source, layers back in
+   * stack order); opacity is set in place. Waits while a visible dataset's style is loading,
+   * so a view of several datasets makes one composite, not one per style that arrives.
+   */
+  sync() {
+    const { map } = this;
+    if ([...this.visible.keys()].some(id => this.loading.has(id))) return;
+    const shown = this.shown().filter(id => this.styles.has(id));
+    const composite = shown.filter(id => this.styles.get(id).composable).sort();
+    const groups = [];
+    for (let i = 0; i < composite.length; i += MAX_COMPOSITE) groups.push(composite.slice(i, i + MAX_COMPOSITE));
+    const want = new Map(groups.map((ids, i) => [i ? `${THEMATIC}-${i + 1}` : THEMATIC, ids]));
+    for (const id of shown) if (!this.styles.get(id).composable) want.set(`ds-${id}`, [id]);
+    const changed = [...new Set([...this.sources.keys(), ...want.keys()])]
+      .filter(s => (this.sources.get(s) || []).join(',') !== (want.get(s) || []).join(','));
+    // datasets whose layers must go: hidden ones, and every one on a source being replaced
+    const drop = new Set([...this.sourceOf].filter(([id, s]) => !shown.includes(id) || changed.includes(s)).map(([id]) => id));
+    const before = this.before();
+    for (const id of drop) {
+      for (const l of this.styles.get(id)?.layers || []) if (map.getLayer(l.id)) map.removeLayer(l.id);
+      this.sourceOf.delete(id);
+    }
+    for (const s of changed) {
+      if (map.getSource(s)) map.removeSource(s);
+      this.sources.delete(s);
+      const ids = want.get(s);
+      if (!ids) continue;
+      const st = this.styles.get(ids[0]);
+      map.addSource(s, s.startsWith('ds-') ? st.source : { type: 'vector', url: compositeUrl(ids) });
+      this.sources.set(s, ids);
+    }
+    const sourceFor = id => [...want].find(([, ids]) => ids.includes(id))[0];
+    for (const id of shown) {
+      const st = this.styles.get(id);
+      if (!this.sourceOf.has(id)) {
+        const source = sourceFor(id);
+        const k = this.visible.get(id) ?? 1;
+        // the composite's zooms are the union: the dataset's own minzoom still applies
+        const dsMin = this.catalog.byId.get(id)?.minzoom || 0;
+        for (const l of st.layers) {
+          const layer = { ...l, source: l.source === `ds-${id}` ? source : l.source, layout: { ...(l.layout || {}), visibility: 'visible' } };
+          if (dsMin > (l.minzoom ?? 0) && layer.source === source) layer.minzoom = dsMin;
+          if (k !== 1) layer.paint = { ...(l.paint || {}), ...Object.fromEntries((OPACITY_PROPS[l.type] || []).map(p => [p, scaleOpacity(l.paint?.[p], k)])) };
+          map.addLayer(layer, before && map.getLayer(before) ? before : undefined);
+        }
+        this.sourceOf.set(id, source);
+      } else setOpacity(map, st, this.visible.get(id) ?? 1);
+    }
   }
 
   opacity(id, k) {
@@ -132,23 +199,27 @@ export class LayerStack {
   /** Visible datasets, bottom to top. */
   shown() { return this.order.filter(id => this.visible.has(id)); }
 
-  /** Layer ids of visible datasets, bottom to top. */
+  /** The source a shown dataset's features come from (null until its layers are added). */
+  source(id) { return this.sourceOf.get(id) || null; }
+
+  /** Layer ids on the map, bottom to top. */
   layerIds() {
     const ids = [];
     for (const id of this.order) {
-      const st = this.styles.get(id);
-      if (st) ids.push(...st.layers.map(l => l.id));
+      if (!this.sourceOf.has(id)) continue;
+      ids.push(...this.styles.get(id).layers.map(l => l.id).filter(l => this.map.getLayer(l)));
     }
     return ids;
   }
 
-  /** Sets order and visibility at once (from a URL): list bottom to top. */
+  /** Sets order, visibility and opacity at once (from a URL): list bottom to top. */
   async set(list) {
     const known = list.filter(l => this.catalog.byId.has(l.id) && this.catalog.byId.get(l.id).role !== 'division');
     const ids = known.map(l => l.id);
     this.order = [...this.order.filter(x => !ids.includes(x)), ...ids];
-    for (const id of [...this.visible.keys()]) if (!ids.includes(id)) await this.show(id, false);
-    await Promise.all(known.map(l => this.show(l.id, true, l.opacity)));
+    for (const id of [...this.visible.keys()]) if (!ids.includes(id)) this.visible.delete(id);
+    for (const l of known) this.visible.set(l.id, l.opacity ?? 1);
+    await this.load(ids).catch(notifyError);
     return list.filter(l => !known.includes(l)).map(l => l.id);
   }
 }

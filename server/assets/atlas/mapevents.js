@@ -31,7 +31,8 @@ export function wireMapEvents(ctx) {
     const layerIds = ctx.stack.layerIds().filter(id => map.getLayer(id) && map.getLayoutProperty(id, 'visibility') !== 'none');
     const feats = layerIds.length ? map.queryRenderedFeatures([[e.point.x - 3, e.point.y - 3], [e.point.x + 3, e.point.y + 3]], { layers: layerIds }) : [];
     for (const f of feats) {
-      const id = f.source.replace(/^ds-/, '');
+      // one composite source: the dataset is the feature's source-layer
+      const id = ctx.catalog.byId.has(f.sourceLayer) ? f.sourceLayer : f.source.replace(/^ds-/, '');
       if (seen.has(id)) continue;
       seen.add(id);
       entries.push({ ds: ctx.catalog.byId.get(id), props: f.properties });

@@ -8,7 +8,7 @@ import { LayerStack } from './layers.js';
 import { findUnit, resolveRegion, highlight } from './regions.js';
 import { Choropleth } from './choropleth.js';
 import { unitLabels } from './labels.js';
-import { idle, refresh, setBasemap, syncUrl, copyLink, doExport } from './view.js';
+import { idle, refresh, setBasemap, syncUrl, copyLink, doExport, thematicBefore } from './view.js';
 import { renderGroups, wireLayerPanel } from './panels/layers.js';
 import { renderRegionInfo, wireRegionPanel } from './panels/region.js';
 import { fillStatsForm, wireStatsPanel, writeStatsForm, runChoropleth, choroFailed } from './panels/stats.js';
@@ -69,7 +69,7 @@ async function loadBase(ctx) {
     throw e;
   }
   ctx.catalog = catalog;
-  ctx.stack = new LayerStack(map, catalog);
+  ctx.stack = new LayerStack(map, catalog, { before: () => thematicBefore(ctx) });
   ctx.choro = new Choropleth(ctx);
   ctx.basemap = await loadBasemap(catalog);
   if (!ctx.basemap.designed) console.info('atlas: /styles/atlas-basemap.json not served; basemap built from lan and kommun');
@@ -148,6 +148,8 @@ export async function start(ctx, initial) {
   const missing = await restore(ctx, initial);
   if (missing.length) notify(t('notice.missing', { what: missing.join(', ') }), 'warning');
   ctx.missing = missing;
+  // the URL's layers are ticked in the dataset list too
+  renderGroups(ctx);
   renderRegionInfo(ctx);
   refresh(ctx);
   await idle(ctx);

@@ -87,6 +87,15 @@ export async function copyLink(ctx) {
 
 // ---- layer order and basemap ----------------------------------------------------------------
 
+/** The layers drawn above the thematic ones, bottom to top. */
+const above = ctx => [
+  'region-dim', 'region-nb-line', 'zone-fill', 'zone-line', 'area-fill', 'area-line', 'region-casing', 'region-line', 'choro-hover',
+  ...(ctx.basemap ? ctx.basemap.layers : []).filter(isLabelLayer).map(l => l.id),
+];
+
+/** The layer new thematic layers go under, so they never show above the labels meanwhile. */
+export const thematicBefore = ctx => above(ctx).find(id => ctx.map.getLayer(id));
+
 export function restack(ctx) {
   const { map } = ctx;
   const base = ctx.basemap ? ctx.basemap.layers : [];
@@ -94,8 +103,7 @@ export function restack(ctx) {
     ...base.filter(l => !isLabelLayer(l)).map(l => l.id),
     'choro-fill', 'choro-line',
     ...(ctx.stack ? ctx.stack.layerIds() : []),
-    'region-dim', 'region-nb-line', 'zone-fill', 'zone-line', 'area-fill', 'area-line', 'region-casing', 'region-line', 'choro-hover',
-    ...base.filter(isLabelLayer).map(l => l.id),
+    ...above(ctx),
   ];
   for (const id of order) if (map.getLayer(id)) map.moveLayer(id);
   for (const l of map.getStyle().layers) if (l.id.startsWith('td-')) map.moveLayer(l.id);

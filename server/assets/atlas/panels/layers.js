@@ -135,7 +135,8 @@ export function emptyLayers(ctx) {
     if (!ds || !layers.length || !Array.isArray(ds.bounds) || !intersectsView(map, ds.bounds)) continue;
     if (z < (ds.minzoom || 0)) { out.add(id); continue; }
     if (z >= HINT_BELOW) continue;
-    if (!map.isSourceLoaded(`ds-${id}`)) { if (ctx.emptyLayers?.has(id)) out.add(id); continue; }
+    const source = ctx.stack.source(id);
+    if (!source || !map.getSource(source) || !map.isSourceLoaded(source)) { if (ctx.emptyLayers?.has(id)) out.add(id); continue; }
     if (map.queryRenderedFeatures({ layers }).length === 0) out.add(id);
   }
   return out;
