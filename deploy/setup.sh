@@ -69,13 +69,16 @@ install_rust() {
 # command-line tools (ogrinfo, ogr2ogr) for the OGC API client tests; and, for python3,
 # OWSLib and openapi-spec-validator (from PyPI) for the OWSLib and OpenAPI tests, and pyogrio,
 # whose bundled GDAL (newer than Debian 12's 3.6, which lacks the OGCAPI vector-tile code) reads
-# Rummet's OGC API tiles.
+# Rummet's OGC API tiles; nginx for the replica test; PyYAML and kubernetes-validate for the
+# deployment files.
 install_test_tools() {
   local pkgs=()
   command -v chromium >/dev/null 2>&1 || pkgs+=(chromium)
   command -v node >/dev/null 2>&1 || pkgs+=(nodejs)
   command -v npm >/dev/null 2>&1 || pkgs+=(npm)
   command -v ogr2ogr >/dev/null 2>&1 || pkgs+=(gdal-bin)
+  # nginx in front of two servers, for the replica topology test.
+  command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || pkgs+=(nginx-light)
   command -v python3 >/dev/null 2>&1 || pkgs+=(python3)
   if ! python3 -m pip --version >/dev/null 2>&1; then pkgs+=(python3-pip); fi
   if [ ${#pkgs[@]} -gt 0 ]; then

@@ -23,6 +23,7 @@ mod ogc;
 mod ogc_clients;
 mod prerendered;
 mod reloads;
+mod replicas;
 mod services;
 mod stats;
 mod tiles;
