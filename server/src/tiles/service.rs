@@ -208,8 +208,11 @@ pub(super) async fn render_with(
         let guard = CancelOnDrop(Some(client.cancel_token()));
         let row = client
             .query_one(&stmt, &[&z, &x, &y, &ds.id.as_str(), &drawn_to])
-            .await?;
+            .await;
+        // Disarmed on an error too: that query is over, and a cancel sent now would reach
+        // whatever the connection runs next — the retry after a reload, say.
         guard.disarm();
+        let row = row?;
         let data: Vec<u8> = row.get::<_, Option<Vec<u8>>>(0).unwrap_or_default();
         let floor = i32::from(ds.minzoom).max(zoom - MAX_BUDGET_STEPS);
         if data.len() <= MAX_TILE_BYTES || drawn_to <= floor {
