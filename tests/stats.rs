@@ -399,6 +399,19 @@ async fn post(app: &TestApp, uri: &str, body: &Value) -> Reply {
 }
 
 /// Squares of 12 km over the Jönköping–Habo–Mullsjö–Vaggeryd borders, overlapping each other.
+/// An app with `testreservat`: the squares of [`straddling_squares`].
+async fn straddling_reserves() -> TestApp {
+    let app = TestApp::new().await;
+    let reserves = entry(
+        "testreservat",
+        "thematic",
+        "polygon",
+        &[("namn", "text"), ("typ", "text"), ("area_ha", "double")],
+    );
+    load(&app, &reserves, straddling_squares()).await;
+    app
+}
+
 fn straddling_squares() -> Vec<(Value, Value)> {
     let mut out = Vec::new();
     for i in 0..4 {
@@ -488,14 +501,7 @@ async fn statistics_per_kommun_agree_with_a_hand_written_postgis_query() {
 
 #[tokio::test]
 async fn in_keeps_only_the_units_inside_a_lan_and_formats_carry_the_same_rows() {
-    let app = TestApp::new().await;
-    let reserves = entry(
-        "testreservat",
-        "thematic",
-        "polygon",
-        &[("namn", "text"), ("typ", "text"), ("area_ha", "double")],
-    );
-    load(&app, &reserves, straddling_squares()).await;
+    let app = straddling_reserves().await;
     let json = ok(
         &app,
         "/api/stats/testreservat?by=kommun&in=lan:06&measure=area",
@@ -542,14 +548,7 @@ async fn in_keeps_only_the_units_inside_a_lan_and_formats_carry_the_same_rows() 
 
 #[tokio::test]
 async fn in_may_name_several_units_and_answers_their_kommuner_together() {
-    let app = TestApp::new().await;
-    let reserves = entry(
-        "testreservat",
-        "thematic",
-        "polygon",
-        &[("namn", "text"), ("typ", "text"), ("area_ha", "double")],
-    );
-    load(&app, &reserves, straddling_squares()).await;
+    let app = straddling_reserves().await;
     // The regions' pilot area: Östergötland, Jönköping and Kalmar.
     let mut expected = Vec::new();
     for lan in ["05", "06", "08"] {

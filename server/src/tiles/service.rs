@@ -104,7 +104,9 @@ impl TileService {
             })
             .collect::<Result<Arc<[_]>, _>>()?;
         let key = TileKey { layers, tms, coord };
+        let missed = std::sync::atomic::AtomicBool::new(false);
         let render = async {
+            missed.store(true, std::sync::atomic::Ordering::Relaxed);
             // An MVT is a sequence of layers: concatenated tiles are one tile with all layers.
             let mut body = bytes::BytesMut::new();
             for id in ids {
@@ -117,10 +119,16 @@ impl TileService {
             }
             Ok::<_, TileError>(Tile::new(body.freeze()))
         };
-        self.cache
+        let tile = self
+            .cache
             .get_or_render(key, render)
             .await
-            .map_err(|e| (*e).clone())
+            .map_err(|e| (*e).clone());
+        // A composite built from its layers' tiles counts under each of them.
+        if !missed.load(std::sync::atomic::Ordering::Relaxed) {
+            metrics::tile(TileLevel::L1, coord.z);
+        }
+        tile
     }
 
     async fn cached(
