@@ -69,8 +69,9 @@ impl App {
             pool.clone()
         });
         let stats = StatsService::new(stats_pool, datasets.clone());
-        // The recorder before anything records.
+        // The recorder before anything records, and its upkeep.
         let _ = crate::metrics::handle();
+        crate::metrics::start_upkeep();
         let requests = Arc::new(tokio::sync::Semaphore::new(
             config.limits.max_concurrent_requests,
         ));
