@@ -15,12 +15,26 @@ use crate::support::TestDb;
 
 const BIN: &str = env!("CARGO_BIN_EXE_rummet");
 
-/// Child processes killed when the test ends, however it ends.
+/// Child processes stopped when the test ends, however it ends: asked with SIGTERM first —
+/// nginx's master stops its workers only then (killed, it would leave them running, holding
+/// the port) — and killed if still there after five seconds.
 struct Processes(Vec<Child>);
 
 impl Drop for Processes {
     fn drop(&mut self) {
         for child in &mut self.0 {
+            if let Ok(pid) = i32::try_from(child.id()) {
+                #[expect(unsafe_code, reason = "kill(2) on our own child's pid")]
+                unsafe {
+                    libc::kill(pid, libc::SIGTERM);
+                }
+            }
+        }
+        for child in &mut self.0 {
+            let deadline = Instant::now() + Duration::from_secs(5);
+            while matches!(child.try_wait(), Ok(None)) && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(20));
+            }
             let _ = child.kill();
             let _ = child.wait();
         }
