@@ -6,6 +6,8 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use serde_json::{Value, json};
 
+use rummet_loaders::pipeline::LoadReport;
+
 use crate::support::geojson::{entry, load};
 use crate::support::{Reply, TestApp};
 
@@ -398,9 +400,8 @@ async fn post(app: &TestApp, uri: &str, body: &Value) -> Reply {
     .await
 }
 
-/// Squares of 12 km over the Jönköping–Habo–Mullsjö–Vaggeryd borders, overlapping each other.
-/// An app with `testreservat`: the squares of [`straddling_squares`].
-async fn straddling_reserves() -> TestApp {
+/// An app with `testreservat`, the squares of [`straddling_squares`], and its load report.
+async fn straddling_reserves() -> (TestApp, LoadReport) {
     let app = TestApp::new().await;
     let reserves = entry(
         "testreservat",
@@ -408,10 +409,11 @@ async fn straddling_reserves() -> TestApp {
         "polygon",
         &[("namn", "text"), ("typ", "text"), ("area_ha", "double")],
     );
-    load(&app, &reserves, straddling_squares()).await;
-    app
+    let report = load(&app, &reserves, straddling_squares()).await;
+    (app, report)
 }
 
+/// Squares of 12 km over the Jönköping–Habo–Mullsjö–Vaggeryd borders, overlapping each other.
 fn straddling_squares() -> Vec<(Value, Value)> {
     let mut out = Vec::new();
     for i in 0..4 {
@@ -431,14 +433,7 @@ fn straddling_squares() -> Vec<(Value, Value)> {
 
 #[tokio::test]
 async fn statistics_per_kommun_agree_with_a_hand_written_postgis_query() {
-    let app = TestApp::new().await;
-    let reserves = entry(
-        "testreservat",
-        "thematic",
-        "polygon",
-        &[("namn", "text"), ("typ", "text"), ("area_ha", "double")],
-    );
-    let report = load(&app, &reserves, straddling_squares()).await;
+    let (app, report) = straddling_reserves().await;
     let kommun = app
         .state
         .datasets
@@ -501,7 +496,7 @@ async fn statistics_per_kommun_agree_with_a_hand_written_postgis_query() {
 
 #[tokio::test]
 async fn in_keeps_only_the_units_inside_a_lan_and_formats_carry_the_same_rows() {
-    let app = straddling_reserves().await;
+    let (app, _) = straddling_reserves().await;
     let json = ok(
         &app,
         "/api/stats/testreservat?by=kommun&in=lan:06&measure=area",
@@ -548,7 +543,7 @@ async fn in_keeps_only_the_units_inside_a_lan_and_formats_carry_the_same_rows() 
 
 #[tokio::test]
 async fn in_may_name_several_units_and_answers_their_kommuner_together() {
-    let app = straddling_reserves().await;
+    let (app, _) = straddling_reserves().await;
     // The regions' pilot area: Östergötland, Jönköping and Kalmar.
     let mut expected = Vec::new();
     for lan in ["05", "06", "08"] {

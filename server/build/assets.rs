@@ -26,10 +26,8 @@ pub fn embed(manifest: &Path, out: &Path) {
             .expect("UTF-8 asset path")
             .replace('\\', "/");
         let bytes = fs::read(file).expect("asset is readable");
-        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-        gz.write_all(&bytes).expect("gzip in memory");
         let gz_path = gz_dir.join(format!("{n}.gz"));
-        fs::write(&gz_path, gz.finish().expect("gzip in memory")).expect("OUT_DIR is writable");
+        fs::write(&gz_path, gzip(&bytes)).expect("OUT_DIR is writable");
         writeln!(
             table,
             "    ({rel:?}, include_bytes!({:?}), include_bytes!({:?})),",
@@ -41,6 +39,13 @@ pub fn embed(manifest: &Path, out: &Path) {
     table.push_str("]\n");
     let dest = out.join("assets.rs");
     fs::write(dest, table).expect("OUT_DIR is writable");
+}
+
+/// `bytes` gzipped at the best level: done once, at build time.
+pub fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    gz.write_all(bytes).expect("gzip in memory");
+    gz.finish().expect("gzip in memory")
 }
 
 fn walk(dir: &Path, files: &mut Vec<PathBuf>) {

@@ -5,7 +5,6 @@
 
 use std::fmt::Write as _;
 use std::fs;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use pbf_font_tools::prost::Message as _;
@@ -49,12 +48,10 @@ pub fn embed(out: &Path) {
                 (*name).clone_into(&mut stack.name);
             }
             let bytes = glyphs.encode_to_vec();
-            let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-            gz.write_all(&bytes).expect("gzip in memory");
             let raw_path = target.join(format!("{n}-{start}.pbf"));
             let gz_path = target.join(format!("{n}-{start}.pbf.gz"));
             fs::write(&raw_path, &bytes).expect("OUT_DIR is writable");
-            fs::write(&gz_path, gz.finish().expect("gzip in memory")).expect("OUT_DIR is writable");
+            fs::write(&gz_path, crate::assets::gzip(&bytes)).expect("OUT_DIR is writable");
             writeln!(
                 table,
                 "    ({name:?}, {start}, include_bytes!({:?}), include_bytes!({:?})),",

@@ -69,18 +69,13 @@ fn not_found(path: &str) -> Response {
     ApiError::not_found("not_found", format!("no asset {path:?}")).into_response()
 }
 
+/// Whether the request takes gzip (one `Accept-Encoding` header or several).
 pub(super) fn accepts_gzip(headers: &HeaderMap) -> bool {
     headers
         .get_all(header::ACCEPT_ENCODING)
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .any(|item| {
-            let mut parts = item.split(';');
-            let name = parts.next().unwrap_or_default().trim();
-            let refused = parts.any(|p| matches!(p.trim(), "q=0" | "q=0.0" | "q=0.00" | "q=0.000"));
-            (name.eq_ignore_ascii_case("gzip") || name == "*") && !refused
-        })
+        .any(|v| crate::tiles::accepts_coding(Some(v), "gzip"))
 }
 
 fn content_type(path: &str) -> &'static str {

@@ -17,5 +17,5 @@ pub use error::TileError;
 pub use pyramid::Pyramid;
 pub use seed::{SeedReport, Seeder};
 pub use service::{TileService, render};
-pub use tile::{Encoding, Tile};
+pub use tile::{Encoding, Tile, accepts_coding};
 pub use tilejson::{tilejson, vector_layers};

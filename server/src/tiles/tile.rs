@@ -32,20 +32,7 @@ impl Encoding {
     /// identity. A coding with `q=0` is refused.
     #[must_use]
     pub fn negotiate(accept: Option<&str>) -> Self {
-        let accepts = |name: &str| {
-            accept.is_some_and(|a| {
-                a.split(',').any(|item| {
-                    let mut parts = item.split(';').map(str::trim);
-                    let coding = parts.next().unwrap_or_default();
-                    let q_zero = parts.any(|p| {
-                        p.replace(' ', "")
-                            .strip_prefix("q=")
-                            .is_some_and(|q| q.parse::<f32>().is_ok_and(|q| q <= 0.0))
-                    });
-                    (coding.eq_ignore_ascii_case(name) || coding == "*") && !q_zero
-                })
-            })
-        };
+        let accepts = |name: &str| accepts_coding(accept, name);
         if accepts("br") {
             Self::Brotli
         } else if accepts("gzip") {
@@ -54,6 +41,24 @@ impl Encoding {
             Self::Identity
         }
     }
+}
+
+/// Whether an `Accept-Encoding` value takes content coding `name` (by name or `*`, with a
+/// weight above zero).
+#[must_use]
+pub fn accepts_coding(accept: Option<&str>, name: &str) -> bool {
+    accept.is_some_and(|a| {
+        a.split(',').any(|item| {
+            let mut parts = item.split(';').map(str::trim);
+            let coding = parts.next().unwrap_or_default();
+            let q_zero = parts.any(|p| {
+                p.replace(' ', "")
+                    .strip_prefix("q=")
+                    .is_some_and(|q| q.parse::<f32>().is_ok_and(|q| q <= 0.0))
+            });
+            (coding.eq_ignore_ascii_case(name) || coding == "*") && !q_zero
+        })
+    })
 }
 
 /// Brotli's window for `len` bytes of input: the smallest power of two holding it, within
