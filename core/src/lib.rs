@@ -10,7 +10,7 @@ mod sql;
 mod tile;
 pub mod tms;
 
-pub use dataset_id::{DatasetId, InvalidDatasetId};
+pub use dataset_id::{DatasetId, InvalidDatasetId, is_organisation_id, is_plain_name};
 pub use kinds::{FieldType, GeometryKind, Role};
 pub use sql::{
     DATA_SCHEMA, PieceMeasures, REGISTRY_SCHEMA, covered_sql, cut_sql, escape_identifier,

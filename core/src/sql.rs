@@ -19,10 +19,20 @@ pub fn escape_identifier(ident: &str) -> String {
     format!("\"{}\"", ident.replace('"', "\"\""))
 }
 
-/// The unqualified table name of one version of a dataset, e.g. `kommun_v12`.
+/// The unqualified table name of one version of a dataset, e.g. `kommun_v12`, or
+/// `region_jonkoping__strukturbild_v31` for an uploaded one. Versions are unique across all
+/// datasets, so the name part is only for people reading `\dt`; it is cut to keep the name
+/// within PostgreSQL's 63 bytes.
 #[must_use]
 pub fn version_table(id: &DatasetId, version: i64) -> String {
-    format!("{id}_v{version}")
+    let readable: String = id
+        .as_str()
+        .replace('.', "__")
+        .replace('-', "_")
+        .chars()
+        .take(40)
+        .collect();
+    format!("{readable}_v{version}")
 }
 
 /// SQL of the area covered, overlaps dissolved, per `keys` (comma-separated columns) of

@@ -15,6 +15,14 @@ pub enum LoadError {
         /// The id asked for.
         id: String,
     },
+    /// No such earlier version of the dataset is kept.
+    #[error("{id}: {}", .version.map_or_else(|| "no earlier version is kept".to_owned(), |v| format!("version {v} is not kept")))]
+    NoSuchVersion {
+        /// The dataset.
+        id: String,
+        /// The version asked for, if one was.
+        version: Option<i64>,
+    },
     /// The input could not be opened or read.
     #[error("{path}: {source}")]
     Io {
@@ -74,6 +82,14 @@ pub enum LoadError {
         /// The input's name.
         input: String,
         /// Why it was rejected.
+        message: String,
+    },
+    /// The input is bigger than the server accepts (an archive unpacking past its caps).
+    #[error("{input}: {message}")]
+    TooLarge {
+        /// The input's name.
+        input: String,
+        /// What is too large, and the limit.
         message: String,
     },
     /// A database step failed; the transaction was rolled back.

@@ -11,6 +11,7 @@ mod error;
 pub mod glob;
 pub mod pipeline;
 pub mod read;
+pub mod upload;
 
 #[cfg(test)]
 mod proptests;

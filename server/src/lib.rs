@@ -19,6 +19,7 @@ pub mod notify;
 pub mod ogc;
 #[cfg(test)]
 mod proptests;
+pub mod publish;
 pub mod stats;
 pub mod tiles;
 pub mod views;

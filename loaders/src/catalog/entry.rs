@@ -109,6 +109,9 @@ pub struct Source {
     pub y: Option<String>,
     /// Where the agency publishes it.
     pub urls: Vec<String>,
+    /// Set when describing an upload: readers record the file's fields here.
+    #[serde(skip)]
+    pub probe: Option<crate::read::Probe>,
 }
 
 impl Source {
@@ -246,8 +249,9 @@ impl CatalogEntry {
             ));
         }
         for f in &entry.fields {
-            rummet_core::DatasetId::parse(&f.column)
-                .map_err(|_| format!("{file}: column {:?} must be a-z, 0-9, _", f.column))?;
+            if !rummet_core::is_plain_name(&f.column) {
+                return Err(format!("{file}: column {:?} must be a-z, 0-9, _", f.column));
+            }
             // The statistics overlay copies the fields beside its own `unit_` columns.
             if matches!(
                 f.column.as_str(),

@@ -9,6 +9,7 @@ mod overlay;
 mod parts;
 mod stage;
 mod thin;
+pub mod versions;
 
 use std::time::{Duration, Instant};
 
@@ -83,6 +84,15 @@ pub struct LoadOptions<'a> {
     pub part: Option<&'a Part>,
     /// Let a part replace a dataset that serves a whole-dataset load.
     pub replace_whole: bool,
+    /// Earlier versions to keep for rollback (see [`versions`]); 0 drops the replaced one.
+    pub keep_versions: u32,
+    /// The organisation that owns the dataset and who may see it (`public`, `org`,
+    /// `private`), set in the load's transaction so a restricted upload is never visible to
+    /// others, not even for a moment. `None` keeps what the registry has.
+    pub owner: Option<(&'a str, &'a str)>,
+    /// Called as the load enters each step: `reading`, `validating`, `building`,
+    /// `overlaying`, `committing`.
+    pub phase: &'a (dyn Fn(&'static str) + Sync),
 }
 
 impl Default for LoadOptions<'_> {
@@ -92,6 +102,9 @@ impl Default for LoadOptions<'_> {
             progress: &|_, _| {},
             part: None,
             replace_whole: false,
+            keep_versions: 0,
+            owner: None,
+            phase: &|_| {},
         }
     }
 }
@@ -126,17 +139,20 @@ async fn load_named(
         .await
         .map_err(LoadError::db("starting the load transaction"))?;
     let version = begin(&tx, entry).await?;
+    let forgotten = versions::retire(&tx, entry.id.as_str(), options.keep_versions).await?;
     let slot = parts::prepare(&tx, entry, (&name, options.part), options.replace_whole).await?;
     let fid_base = slot.as_ref().map_or(0, |s| s.base);
 
     let total = reader.feature_count();
     let progress = |n| (options.progress)(n, total);
+    (options.phase)("reading");
     let step = Instant::now();
     let staged = stage::copy_features(&tx, entry, reader, (&name, fid_base), &progress).await?;
     let rows_read = staged.rows;
     tracing::debug!(dataset = %entry.id, elapsed = ?step.elapsed(), rows_read, "staged");
     let rows_filtered = stage::apply_filter(&tx, entry).await?;
     let step = Instant::now();
+    (options.phase)("validating");
     // Feature numbers as the file counts them, not as a part's ids are offset.
     let checked = stage::validate(&tx, entry, expected_srid)
         .await?
@@ -145,6 +161,7 @@ async fn load_named(
     check_whole(entry, &name, rows_read - rows_filtered, &checked)?;
 
     let table = version_table(&entry.id, version);
+    (options.phase)("building");
     let step = Instant::now();
     let rows_loaded =
         build::build_version(&tx, entry, &table, expected_srid, slot.as_ref()).await?;
@@ -181,20 +198,12 @@ async fn load_named(
         warnings: &staged.warnings,
         bounds,
     };
-    let replaced = swap_in(&tx, entry, &registration).await?;
+    let replaced = swap_in(&tx, entry, &registration, &options, forgotten).await?;
+    (options.phase)("overlaying");
     let step = Instant::now();
     let overlays = overlay::refresh(&tx, entry.id.as_str()).await?;
     tracing::debug!(dataset = %entry.id, elapsed = ?step.elapsed(), overlays = overlays.len(), "overlaid");
-    // A dry run has done every step, the swap included; rolling back undoes it whole (and
-    // drops the NOTIFY with it).
-    if options.dry_run {
-        tx.rollback()
-            .await
-            .map_err(LoadError::db("rolling back the dry run"))?;
-    } else {
-        tx.commit()
-            .await
-            .map_err(LoadError::db("committing the swap"))?;
+    if finish(tx, &options).await? {
         let old = replaced
             .into_iter()
             .chain(overlays.iter().filter_map(|o| o.replaced.clone()));
@@ -222,6 +231,23 @@ async fn load_named(
         elapsed: started.elapsed(),
         dry_run: options.dry_run,
     })
+}
+
+/// Commits the load or, for a dry run, rolls it back: a dry run has done every step, the
+/// swap included, and rolling back undoes it whole (and drops the NOTIFY with it).
+/// Whether it committed.
+async fn finish(tx: Transaction<'_>, options: &LoadOptions<'_>) -> Result<bool> {
+    if options.dry_run {
+        tx.rollback()
+            .await
+            .map_err(LoadError::db("rolling back the dry run"))?;
+        return Ok(false);
+    }
+    (options.phase)("committing");
+    tx.commit()
+        .await
+        .map_err(LoadError::db("committing the swap"))?;
+    Ok(true)
 }
 
 /// Opens the reader (on a blocking thread: it may unzip) and hashes the input, and refuses a
@@ -265,12 +291,7 @@ async fn begin(tx: &Transaction<'_>, entry: &CatalogEntry) -> Result<i64> {
     tx.batch_execute("SET LOCAL client_min_messages = warning; SET LOCAL statement_timeout = 0")
         .await
         .map_err(LoadError::db("configuring the load session"))?;
-    tx.execute(
-        "SELECT pg_advisory_xact_lock(hashtext('rummet.load:' || $1))",
-        &[&entry.id.as_str()],
-    )
-    .await
-    .map_err(LoadError::db("waiting for another load of this dataset"))?;
+    lock_dataset(tx, entry.id.as_str()).await?;
     Ok(tx
         .query_one("SELECT nextval('rummet.dataset_version')", &[])
         .await
@@ -278,17 +299,47 @@ async fn begin(tx: &Transaction<'_>, entry: &CatalogEntry) -> Result<i64> {
         .get(0))
 }
 
-/// Registers the new version and notifies servers, inside the load transaction, so readers
-/// switch at commit and never see a gap. Returns the table it replaces, for
-/// [`drop_replaced`] after the commit: until then the old version serves, unblocked.
+/// Waits for any other load, rollback or removal of dataset `id`, then holds it off until
+/// the transaction ends.
+pub(crate) async fn lock_dataset(tx: &Transaction<'_>, id: &str) -> Result<()> {
+    tx.execute(
+        "SELECT pg_advisory_xact_lock(hashtext('rummet.load:' || $1))",
+        &[&id],
+    )
+    .await
+    .map_err(LoadError::db("waiting for another load of this dataset"))?;
+    Ok(())
+}
+
+/// Registers the new version (with its owner, when the load sets one) and notifies servers,
+/// inside the load transaction, so readers switch at commit and never see a gap. Returns the
+/// tables to drop after the commit with [`drop_replaced`] (the replaced version's, or, when
+/// versions are kept, those `forgotten` to make room): until then the old version serves,
+/// unblocked.
 async fn swap_in(
     tx: &Transaction<'_>,
     entry: &CatalogEntry,
     registration: &build::Registration<'_>,
-) -> Result<Option<String>> {
+    options: &LoadOptions<'_>,
+    forgotten: Vec<String>,
+) -> Result<Vec<String>> {
     let replaced = build::register(tx, entry, registration)
         .await?
         .filter(|old| old != registration.table);
+    if let Some((organisation, visibility)) = options.owner {
+        tx.execute(
+            "UPDATE rummet.datasets SET organisation = $2, visibility = $3 WHERE id = $1",
+            &[&entry.id.as_str(), &organisation, &visibility],
+        )
+        .await
+        .map_err(LoadError::db("setting the owner"))?;
+    }
+    // A kept version's table stays; the versions forgotten to make room go instead.
+    let replaced = if options.keep_versions > 0 {
+        forgotten
+    } else {
+        replaced.into_iter().collect()
+    };
     // Pre-rendered tiles of the replaced versions go with them, at the same commit.
     tx.execute(
         "DELETE FROM rummet.tiles WHERE dataset = $1",

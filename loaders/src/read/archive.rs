@@ -32,7 +32,7 @@ pub(crate) fn local(
     let dir = tempfile::tempdir().map_err(|e| bad(format!("temporary directory: {e}")))?;
     if !is_zip {
         return match input {
-            Input::File(p) => Ok(Local {
+            Input::File(p) | Input::Upload { path: p, .. } => Ok(Local {
                 path: p.clone(),
                 _dir: None,
             }),
@@ -48,10 +48,12 @@ pub(crate) fn local(
         };
     }
     let reader: Box<dyn ReadSeek> = match input {
-        Input::File(p) => Box::new(File::open(p).map_err(|source| LoadError::Io {
-            path: p.clone(),
-            source,
-        })?),
+        Input::File(p) | Input::Upload { path: p, .. } => {
+            Box::new(File::open(p).map_err(|source| LoadError::Io {
+                path: p.clone(),
+                source,
+            })?)
+        }
         Input::Bytes { data, .. } => Box::new(io::Cursor::new(data.clone())),
         Input::Url(_) => return Err(bad("a URL must be downloaded before it is read".into())),
     };
@@ -100,8 +102,16 @@ pub(crate) fn local(
             .unwrap_or_default();
         let out_path = dir.path().join(&base);
         let mut out = File::create(&out_path).map_err(|e| bad(format!("{n}: {e}")))?;
-        io::copy(&mut entry, &mut out)
+        // Never more than the member says it holds: a zip whose sizes lie is refused rather
+        // than allowed to fill the disk (uploads check the declared sizes against caps).
+        let declared = entry.size();
+        let copied = io::copy(&mut io::Read::take(&mut entry, declared + 1), &mut out)
             .map_err(|e| bad(format!("{n} is truncated or corrupt: {e}")))?;
+        if copied > declared {
+            return Err(bad(format!(
+                "{n} unpacks to more than the {declared} bytes the zip declares for it"
+            )));
+        }
         out.flush().map_err(|e| bad(e.to_string()))?;
         if *n == main {
             path = Some(out_path);
@@ -117,7 +127,7 @@ pub(crate) fn local(
 /// Whether the input starts like a zip archive.
 fn is_zip(input: &Input, bad: &dyn Fn(String) -> LoadError) -> Result<bool> {
     Ok(match input {
-        Input::File(p) => {
+        Input::File(p) | Input::Upload { path: p, .. } => {
             let mut magic = [0u8; 4];
             let n = File::open(p)
                 .and_then(|mut f| io::Read::read(&mut f, &mut magic))

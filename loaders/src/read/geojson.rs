@@ -23,6 +23,7 @@ pub(super) struct GeoJsonReader {
     ndjson: bool,
     fields: Vec<Field>,
     notes: Notes,
+    probe: Option<super::Probe>,
 }
 
 impl GeoJsonReader {
@@ -51,6 +52,7 @@ impl GeoJsonReader {
             ndjson,
             fields: entry.fields.clone(),
             notes: Notes::default(),
+            probe: entry.source.probe.clone(),
         };
         // The first feature's properties stand for the file's fields: a required one missing
         // fails here, before anything is staged, as it does for the formats with a schema.
@@ -76,6 +78,14 @@ impl GeoJsonReader {
         Ok(())
     }
 
+    /// Records a feature's property names when describing an upload: GeoJSON has no schema,
+    /// so the fields are what the features carry.
+    fn record(&self, feature: &Json) {
+        if let (Some(probe), Some(props)) = (&self.probe, feature["properties"].as_object()) {
+            probe.record(&props.keys().collect::<Vec<_>>());
+        }
+    }
+
     /// Reads features to `emit` until it stops them; whether the whole file was read.
     fn features(
         &self,
@@ -95,6 +105,7 @@ impl GeoJsonReader {
                 number += 1;
                 let json: Json = serde_json::from_str(line)
                     .map_err(|e| bad(format!("feature {number}: {e}")))?;
+                self.record(&json);
                 if !emit(to_feature(&self.input, &self.fields, (number, &json), seen)) {
                     return Ok(false);
                 }
@@ -105,6 +116,7 @@ impl GeoJsonReader {
         let mut failed = None;
         let mut on_feature = |json: Json| {
             number += 1;
+            self.record(&json);
             let feature = to_feature(&self.input, &self.fields, (number, &json), seen);
             if let Err(e) = feature {
                 failed = Some(e);

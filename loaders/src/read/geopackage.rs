@@ -67,6 +67,9 @@ impl GeoPackageReader {
                     super::srid_from_wkt(&def)
                 }
             });
+        if let Some(probe) = &entry.source.probe {
+            probe.geometry_column(&geom_col);
+        }
         let columns: Vec<String> = conn
             .prepare(&format!("PRAGMA table_info({})", q(&layer)))
             .and_then(|mut s| s.query_map([], |r| r.get::<_, String>(1))?.collect())

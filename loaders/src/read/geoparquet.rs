@@ -29,7 +29,7 @@ impl GeoParquetReader {
         let name = input.name();
         let format_err = LoadError::format(&name, FORMAT);
         let reader: Box<dyn FileReader> = match input {
-            Input::File(path) => {
+            Input::File(path) | Input::Upload { path, .. } => {
                 let file = std::fs::File::open(path).map_err(|source| LoadError::Io {
                     path: path.clone(),
                     source,
@@ -79,6 +79,9 @@ impl GeoParquetReader {
         let geometry = index_of(primary).ok_or_else(|| {
             format_err(format!("geometry column {primary:?} is not in the schema"))
         })?;
+        if let Some(probe) = &entry.source.probe {
+            probe.geometry_column(primary);
+        }
         let notes = Notes::default();
         let fields = super::resolve_fields(entry, &name, &names, &notes)?;
         let total = u64::try_from(meta.num_rows()).ok();

@@ -16,6 +16,14 @@ pub enum Input {
     /// An HTTP(S) URL: an OGC API Features collection's items, a WFS 2.0 `GetFeature`, or a
     /// file in the catalog's format.
     Url(String),
+    /// A file on disk received from someone (an upload): messages and provenance name it by
+    /// the name it was sent under, never by where the server keeps it.
+    Upload {
+        /// The name it was sent under.
+        name: String,
+        /// Where it is on disk.
+        path: PathBuf,
+    },
     /// Bytes in memory, with a name for messages.
     Bytes {
         /// Shown in messages and stored as the source.
@@ -32,7 +40,7 @@ impl Input {
         match self {
             Self::File(p) => p.display().to_string(),
             Self::Url(u) => u.clone(),
-            Self::Bytes { name, .. } => name.clone(),
+            Self::Bytes { name, .. } | Self::Upload { name, .. } => name.clone(),
         }
     }
 
@@ -47,7 +55,7 @@ impl Input {
             // is the URL and the load time, not a digest.
             Self::Url(_) => return Ok(String::new()),
             Self::Bytes { data, .. } => hasher.update(data),
-            Self::File(path) => {
+            Self::File(path) | Self::Upload { path, .. } => {
                 let io = |source| LoadError::Io {
                     path: path.clone(),
                     source,

@@ -2,7 +2,7 @@
 //! catalog order. Each reader runs on a blocking thread and pushes features one at a time,
 //! so memory stays bounded whatever the file size.
 
-mod archive;
+pub(crate) mod archive;
 mod chain;
 mod contained;
 mod csv;
@@ -131,6 +131,47 @@ impl Notes {
     }
 }
 
+/// What a reader found in a file whose fields no catalog entry names: an upload being
+/// described. Readers record the file's field names where they match the catalog's fields
+/// against them, so describing a file reads it exactly as loading it will.
+#[derive(Debug, Clone, Default)]
+pub struct Probe(Arc<Mutex<Probed>>);
+
+/// The field names a [`Probe`] recorded.
+#[derive(Debug, Clone, Default)]
+pub struct Probed {
+    /// The file's attribute fields, in the file's order, first seen first.
+    pub fields: Vec<String>,
+    /// The geometry column, where the format lists it among the fields.
+    pub geometry_column: Option<String>,
+}
+
+impl Probe {
+    /// Adds the names not yet recorded.
+    pub(crate) fn record<S: AsRef<str>>(&self, names: &[S]) {
+        if let Ok(mut p) = self.0.lock() {
+            for n in names {
+                if !p.fields.iter().any(|f| f == n.as_ref()) {
+                    p.fields.push(n.as_ref().to_owned());
+                }
+            }
+        }
+    }
+
+    /// Notes which of the fields is the geometry.
+    pub(crate) fn geometry_column(&self, name: &str) {
+        if let Ok(mut p) = self.0.lock() {
+            p.geometry_column = Some(name.to_owned());
+        }
+    }
+
+    /// What was recorded so far.
+    #[must_use]
+    pub fn probed(&self) -> Probed {
+        self.0.lock().map(|p| p.clone()).unwrap_or_default()
+    }
+}
+
 /// Where each catalog field is among the file's fields (by [`crate::catalog::Field::position_in`]).
 /// A missing required field is an error naming what the file has; a missing optional one is
 /// a warning in `notes`, since its column will be empty on every feature.
@@ -140,6 +181,9 @@ pub(crate) fn resolve_fields<S: AsRef<str>>(
     available: &[S],
     notes: &Notes,
 ) -> Result<Vec<Option<usize>>> {
+    if let Some(probe) = &entry.source.probe {
+        probe.record(available);
+    }
     let listed = || {
         available
             .iter()

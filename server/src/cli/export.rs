@@ -10,9 +10,10 @@ use clap::Args;
 use rummet_core::DatasetId;
 
 use super::database::Database;
-use super::seed::{concurrency, loaded, parse_zooms, zoom_spinner};
+use super::seed::{concurrency, loaded, zoom_spinner};
 use crate::config::Config;
 use crate::export::{self, Format};
+use crate::tiles::parse_zooms;
 
 #[derive(Debug, Args)]
 pub(super) struct ExportArgs {

@@ -61,7 +61,7 @@ pub(super) struct LoadArgs {
 pub(super) async fn run(config: &Config, args: LoadArgs) -> anyhow::Result<()> {
     let plan = plan(&args)?;
     let db = Database::open(config).await?;
-    let result = load_all(&db, &plan, &args).await;
+    let result = load_all(&db, &plan, &args, config.publishing.keep_versions).await;
     db.close().await;
     result
 }
@@ -166,7 +166,12 @@ fn plan_dir(dir: &std::path::Path) -> anyhow::Result<Vec<Planned>> {
         .collect())
 }
 
-async fn load_all(db: &Database, plan: &[Planned], args: &LoadArgs) -> anyhow::Result<()> {
+async fn load_all(
+    db: &Database,
+    plan: &[Planned],
+    args: &LoadArgs,
+    keep: u32,
+) -> anyhow::Result<()> {
     let mut client = db.pool.get().await.context("connecting to the database")?;
     let mut failed = Vec::new();
     let mut reports = Vec::new();
@@ -184,6 +189,8 @@ async fn load_all(db: &Database, plan: &[Planned], args: &LoadArgs) -> anyhow::R
             progress: &on_progress,
             part: part.as_ref(),
             replace_whole: args.replace_whole,
+            keep_versions: keep,
+            ..LoadOptions::default()
         };
         let result = pipeline::load(&mut client, entry, input, options).await;
         bar.finish_and_clear();

@@ -9,13 +9,13 @@ use anyhow::{Context, bail};
 use clap::Args;
 use deadpool_postgres::Pool;
 use indicatif::{ProgressBar, ProgressStyle};
-use rummet_core::{DatasetId, MAX_ZOOM};
+use rummet_core::DatasetId;
 
 use super::database::Database;
 use crate::config::Config;
 use crate::datasets::Dataset;
 use crate::db::registry;
-use crate::tiles::{SeedReport, Seeder};
+use crate::tiles::{SeedReport, Seeder, parse_zooms};
 
 #[derive(Debug, Args)]
 pub(super) struct SeedArgs {
@@ -24,23 +24,6 @@ pub(super) struct SeedArgs {
     /// Zooms to render, `A-B` or one zoom; the dataset's tiles are then kept up to B.
     #[arg(long, value_name = "A-B", value_parser = parse_zooms, default_value = "0-10")]
     zooms: RangeInclusive<u8>,
-}
-
-/// `A-B` or `A` as a zoom range within 0..=24.
-pub(super) fn parse_zooms(s: &str) -> Result<RangeInclusive<u8>, String> {
-    let (a, b) = s.split_once('-').unwrap_or((s, s));
-    let parse = |v: &str| {
-        v.trim()
-            .parse::<u8>()
-            .ok()
-            .filter(|z| *z <= MAX_ZOOM)
-            .ok_or_else(|| format!("zoom \"{v}\" is not a number from 0 to {MAX_ZOOM}"))
-    };
-    let (a, b) = (parse(a)?, parse(b)?);
-    if a > b {
-        return Err(format!("zoom range {a}-{b} runs backwards"));
-    }
-    Ok(a..=b)
 }
 
 pub(super) async fn run(config: &Config, args: SeedArgs) -> anyhow::Result<()> {

@@ -41,6 +41,9 @@ pub struct Config {
     /// Prometheus metrics.
     #[serde(default)]
     pub metrics: MetricsConfig,
+    /// Uploads and versions.
+    #[serde(default)]
+    pub publishing: PublishingConfig,
     /// For working on the atlas: serve its files from this directory (`server/assets`) as
     /// they are on disk instead of the copies built into the binary.
     #[serde(default)]
@@ -82,6 +85,40 @@ impl Default for MetricsConfig {
         Self {
             enabled: true,
             path: "/metrics".into(),
+        }
+    }
+}
+
+/// Uploads over HTTP and the versions kept for rollback.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PublishingConfig {
+    /// Largest upload, in MiB (`413` past it).
+    pub max_upload_mb: u64,
+    /// Largest total an uploaded zip may unpack to, in MiB.
+    pub max_unpacked_mb: u64,
+    /// Largest unpacked-to-packed ratio of a zip member over 1 MiB: a zip bomb's is in the
+    /// thousands, a Shapefile's rarely above 20.
+    pub max_zip_ratio: u64,
+    /// Earlier versions of each dataset kept for rollback (by `rummet load` too); 0 keeps
+    /// none.
+    pub keep_versions: u32,
+    /// Where uploads are written while they load; the system's temporary directory when
+    /// unset.
+    pub upload_dir: Option<PathBuf>,
+    /// Zooms pre-rendered after an upload loads (`0-<this>`).
+    pub seed_maxzoom: u8,
+}
+
+impl Default for PublishingConfig {
+    fn default() -> Self {
+        Self {
+            max_upload_mb: 1024,
+            max_unpacked_mb: 4096,
+            max_zip_ratio: 100,
+            keep_versions: 3,
+            upload_dir: None,
+            seed_maxzoom: 10,
         }
     }
 }
@@ -179,6 +216,7 @@ impl Default for Config {
                 shutdown_grace_ms: 10_000,
             },
             metrics: MetricsConfig::default(),
+            publishing: PublishingConfig::default(),
             assets_dir: None,
         }
     }

@@ -92,6 +92,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "0016_map_views.sql",
         sql: include_str!("migrations/0016_map_views.sql"),
     },
+    Migration {
+        version: 17,
+        name: "0017_publishing.sql",
+        sql: include_str!("migrations/0017_publishing.sql"),
+    },
 ];
 
 /// Creates PostGIS if needed and applies every migration not applied yet.
@@ -143,7 +148,7 @@ pub async fn migrate(client: &mut Client) -> Result<(), ClusterError> {
     Ok(())
 }
 
-/// Drops tables in the data schema that no registry row points at. Loads are transactional,
+/// Drops tables in the data schema that no registry row or kept version points at. Loads are transactional,
 /// so none is left by a failed load; this covers tables left by hand or by an older version,
 /// at every start. A load in progress elsewhere is invisible here (its table is uncommitted).
 ///
@@ -154,6 +159,7 @@ pub async fn drop_orphans(client: &tokio_postgres::Client) -> Result<u64, Cluste
         .query(
             "SELECT tablename FROM pg_tables WHERE schemaname = $1
              AND tablename NOT IN (SELECT table_name FROM rummet.datasets
+                                   UNION ALL SELECT table_name FROM rummet.dataset_versions
                                    UNION ALL SELECT table_name FROM rummet.overlays)",
             &[&rummet_core::DATA_SCHEMA],
         )

@@ -10,6 +10,7 @@ use serde_json::json;
 use crate::access::AccessError;
 use crate::db::QueryError;
 use crate::ogc::OgcError;
+use crate::publish::PublishError;
 use crate::stats::StatsError;
 use crate::tiles::TileError;
 use crate::views::ViewError;
@@ -66,6 +67,31 @@ impl From<ViewError> for ApiError {
             ViewError::Invalid(_) => Self::bad_request("invalid_map", message),
             ViewError::Conflict(_) => Self::new(StatusCode::CONFLICT, "conflict", message),
             ViewError::Query(e) => e.into(),
+        }
+    }
+}
+
+impl From<PublishError> for ApiError {
+    fn from(e: PublishError) -> Self {
+        let message = e.to_string();
+        match e {
+            PublishError::Invalid(_) => Self::bad_request("invalid_upload", message),
+            PublishError::TooLarge(_) => {
+                Self::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", message)
+            }
+            PublishError::Forbidden(_) => Self::new(StatusCode::FORBIDDEN, "forbidden", message),
+            PublishError::NotFound(_) => Self::not_found("not_found", message),
+            PublishError::Conflict(_) => Self::new(StatusCode::CONFLICT, "conflict", message),
+            PublishError::Access(e) => e.into(),
+            PublishError::Query(e) => e.into(),
+            PublishError::Storage(_) => {
+                tracing::error!("{message}");
+                Self::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "storage",
+                    "the server could not store the upload; nothing was loaded",
+                )
+            }
         }
     }
 }

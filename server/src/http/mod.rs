@@ -18,6 +18,7 @@ pub(crate) mod ogc;
 mod openapi;
 mod openapi_ogc;
 mod overload;
+mod publish;
 pub mod serve;
 mod stats;
 mod styles;
@@ -94,11 +95,15 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/m/{slug}", get(views::open))
         .route("/api/openapi.json", get(openapi::document))
+        .merge(publishing())
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             deadline::deadline,
         ))
+        // After the deadline: an upload takes as long as the line needs (`publish` guards
+        // against a silent client instead); the body is counted as it streams to disk.
+        .merge(uploads())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             overload::limit,
@@ -134,6 +139,34 @@ pub fn router(state: AppState) -> Router {
         )
         .layer(axum::middleware::from_fn(observe::with_id))
         .with_state(state)
+}
+
+/// Publishing's routes that answer at once or start a job.
+fn publishing() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/api/datasets/{id}",
+            axum::routing::patch(publish::patch).delete(publish::delete),
+        )
+        .route("/api/datasets/{id}/versions", get(publish::versions))
+        .route("/api/datasets/{id}/rollback", post(publish::rollback))
+        .route("/api/admin/datasets/{id}/reload", post(publish::reload))
+        .route("/api/admin/datasets/{id}/seed", post(publish::seed))
+        .route("/api/jobs", get(publish::jobs))
+        .route("/api/jobs/{id}", get(publish::job))
+}
+
+/// The upload routes, without a body limit: `publish` counts the file as it streams.
+fn uploads() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/api/datasets",
+            post(publish::create).layer(DefaultBodyLimit::disable()),
+        )
+        .route(
+            "/api/datasets/{id}",
+            axum::routing::put(publish::replace).layer(DefaultBodyLimit::disable()),
+        )
 }
 
 async fn not_found(req: Request) -> ApiError {

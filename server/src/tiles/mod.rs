@@ -15,7 +15,7 @@ mod tilejson;
 pub use cache::{TileCache, TileKey};
 pub use error::TileError;
 pub use pyramid::Pyramid;
-pub use seed::{SeedReport, Seeder};
+pub use seed::{SeedReport, Seeder, parse_zooms};
 pub use service::{TileService, render};
 pub use tile::{Encoding, Tile, accepts_coding};
 pub use tilejson::{tilejson, vector_layers};

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use deadpool_postgres::Pool;
 use futures_util::{StreamExt, TryStreamExt, stream};
-use rummet_core::{TileCoord, TileMatrixSet};
+use rummet_core::{MAX_ZOOM, TileCoord, TileMatrixSet};
 use serde::Serialize;
 
 use super::pyramid::Pyramid;
@@ -121,4 +121,24 @@ impl Seeder {
             .await?;
         Ok(())
     }
+}
+
+/// `A-B` or `A` as a zoom range within 0..=24 (`rummet seed --zooms`, the admin API).
+///
+/// # Errors
+/// Says what is wrong with the range.
+pub fn parse_zooms(s: &str) -> Result<RangeInclusive<u8>, String> {
+    let (a, b) = s.split_once('-').unwrap_or((s, s));
+    let parse = |v: &str| {
+        v.trim()
+            .parse::<u8>()
+            .ok()
+            .filter(|z| *z <= MAX_ZOOM)
+            .ok_or_else(|| format!("zoom \"{v}\" is not a number from 0 to {MAX_ZOOM}"))
+    };
+    let (a, b) = (parse(a)?, parse(b)?);
+    if a > b {
+        return Err(format!("zoom range {a}-{b} runs backwards"));
+    }
+    Ok(a..=b)
 }
