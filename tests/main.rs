@@ -22,6 +22,7 @@ mod observe;
 mod ogc;
 mod ogc_clients;
 mod prerendered;
+mod publish;
 mod reloads;
 mod replicas;
 mod services;

@@ -5,7 +5,12 @@
 // round trip, language, control titles, painted pixels, bad input and PNG export; the chosen
 // län's neighbours against GET /api/divisions/lan, a choropleth of the pilot area (län 05, 06,
 // 08 in one in= request), a statistics failure from a shared link, keyboard use, and the
-// "zoom in to see" hint of a layer that draws nothing at the overview.
+// "zoom in to see" hint of a layer that draws nothing at the overview; and, when
+// RUMMET_PUBLISH_KEY (a publish-scope key) and RUMMET_PUBLISH_FILE (a GeoJSON file) are set,
+// publishing through the Publicera panel: the key entered, the file uploaded through the form,
+// the job followed, the new dataset listed and its tiles asked for (with the key when it is
+// not public). RUMMET_PUBLISH_VISIBILITY (default org) and RUMMET_PUBLISH_NAME (default a
+// fresh one) choose the upload's visibility and name.
 // Usage: node atlas.mjs <base-url> <screenshot.png> [lan-code] [/m/<slug> of a saved view]
 import { chromium } from 'playwright-core';
 
@@ -84,6 +89,93 @@ function parseShown(text) {
   const unit = m[2];
   const k = { 'km²': 1e6, ha: 1e4, km: 1e3, m: 1, '%': 1, st: 1, '': 1 }[unit] ?? 1;
   return v * k;
+}
+
+/**
+ * Publishing through the panel, as a steward would: the key, the form, the job to its end. The
+ * report says what a test needs to hold it to: the job's state, the dataset's id, whether the
+ * layer list has it, whether a tile of it was asked for (with the key when it is not public),
+ * and every error on the way.
+ */
+async function publish(browser) {
+  const key = process.env.RUMMET_PUBLISH_KEY;
+  const file = process.env.RUMMET_PUBLISH_FILE;
+  const visibility = process.env.RUMMET_PUBLISH_VISIBILITY || 'org';
+  const name = process.env.RUMMET_PUBLISH_NAME || `atlas_upload_${Date.now().toString(36)}`;
+  const out = { job_state: null, dataset_id: null, visibility, layer_listed: false, tiles_requested: false, errors: [] };
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  watch(page);
+  const expected = url => basemapStatus !== 200 && url.includes('/styles/atlas-basemap.json');
+  page.on('console', m => { if (m.type() === 'error' && !expected(m.location()?.url || '')) out.errors.push(`console: ${m.text()}`); });
+  page.on('pageerror', e => out.errors.push(`page: ${e}`));
+  page.on('response', r => { if (r.status() >= 400 && !expected(r.url())) out.errors.push(`${r.status()} ${new URL(r.url()).pathname}`); });
+  // tiles are fetched in MapLibre's workers: listened for on the context, which sees those too
+  const tiles = [];
+  page.context().on('request', async r => {
+    const m = new URL(r.url()).pathname.match(/^\/tiles\/([^/]+)\/\d+\/\d+\/\d+\.(?:mvt|pbf)$/);
+    if (!m) return;
+    const ids = decodeURIComponent(m[1]).split(',');
+    const headers = await r.allHeaders().catch(() => ({}));
+    tiles.push({ ids, authorization: /^Bearer rmt_/.test(headers.authorization || '') });
+  });
+  try {
+    await page.goto(base, { waitUntil: 'load' });
+    await ready(page);
+    await page.click('#tab-publish');
+    await page.fill('#pub-key', key);
+    await page.press('#pub-key', 'Enter');
+    await page.waitForSelector('#pub-session:not([hidden])', { timeout: 10000 });
+    out.organisation_shown = (await page.textContent('#pub-org'))?.trim();
+    const org = await page.evaluate(() => window.atlas.ctx.publish.principal.organisation);
+    out.dataset_id = `${org}.${name}`;
+    await page.setInputFiles('#pub-file', file);
+    await page.fill('#pub-id', name);
+    await page.fill('#pub-title', 'Uppladdad i webbläsartestet');
+    await page.selectOption('#pub-licence', 'CC BY 4.0');
+    await page.fill('#pub-desc', 'Några ytor i Jönköping, publicerade genom atlasens panel.');
+    await page.check(`#pub-form input[name=visibility][value=${visibility}]`);
+    const t0 = Date.now();
+    await page.click('#pub-submit');
+    // the job ends, or the form says why it was not sent
+    await page.waitForFunction(() => ['succeeded', 'failed'].includes(document.getElementById('pub-job').dataset.state)
+      || document.getElementById('pub-error').textContent !== '', null, { timeout: 180000 });
+    out.job_state = await page.evaluate(() => document.getElementById('pub-job').dataset.state || null);
+    out.publish_ms = Date.now() - t0;
+    const formError = (await page.textContent('#pub-error'))?.trim();
+    if (formError) out.errors.push(`form: ${formError}`);
+    if (out.job_state === 'failed') out.errors.push(`job: ${(await page.textContent('#pub-result'))?.trim()}`);
+    if (out.job_state === 'succeeded') {
+      // the dataset comes on once the catalog is reloaded: wait for that, and for its tiles
+      const id = out.dataset_id;
+      await page.waitForFunction(i => window.atlas.ctx.stack.visible.has(i), id, { timeout: 15000 }).catch(() => {});
+      await page.evaluate(() => window.atlas.idle());
+      const deadline = Date.now() + 15000;
+      while (!tiles.some(x => x.ids.includes(id)) && Date.now() < deadline) await page.waitForTimeout(200);
+      out.result_text = (await page.textContent('#pub-result'))?.trim();
+      out.layer_listed = await page.evaluate(i => !!document.querySelector(`#dataset-groups [data-toggle="${CSS.escape(i)}"]`), id);
+      out.layer_on = await page.evaluate(i => document.querySelector(`#dataset-groups [data-toggle="${CSS.escape(i)}"]`)?.checked ?? false, id);
+      out.features_drawn = await page.evaluate(i => window.atlas.map.queryRenderedFeatures({ layers: window.atlas.layerIds(i) }).length, id);
+      const mine = tiles.filter(x => x.ids.includes(id));
+      out.tile_requests = mine.length;
+      out.tiles_requested = mine.length > 0 && (visibility === 'public' || mine.every(x => x.authorization));
+      out.own_listed = await page.evaluate(i => !!document.querySelector(`#pub-own .own-row[data-id="${CSS.escape(i)}"]`), id);
+    }
+    // the key is the tab's secret: never in the URL, never in localStorage
+    out.key_in_url = await page.evaluate(k => location.href.includes(k), key);
+    out.key_in_local_storage = await page.evaluate(k => Object.keys(localStorage).some(n => (localStorage.getItem(n) || '').includes(k)), key);
+    // logged out: a dataset not public leaves the list and the map
+    await page.click('#pub-logout');
+    await page.waitForSelector('#pub-login:not([hidden])', { timeout: 10000 });
+    // the catalog is reloaded before the key field takes the focus back
+    await page.waitForFunction(() => document.activeElement?.id === 'pub-key', null, { timeout: 10000 });
+    out.listed_after_logout = await page.evaluate(i => !!document.querySelector(`#dataset-groups [data-toggle="${CSS.escape(i)}"]`), out.dataset_id);
+    out.key_kept_after_logout = await page.evaluate(() => Object.keys(sessionStorage).length > 0);
+  } catch (e) {
+    out.errors.push(`script: ${e && e.message || e}`);
+  } finally {
+    await page.close();
+  }
+  return out;
 }
 
 try {
@@ -430,6 +522,8 @@ try {
   report.keyboard.ok = stops.length > 15 && report.keyboard.without_ring.length === 0 && unlabelled.length === 0
     && activeOption === options[1] && picked?.codes?.length === 1 && activeOption.startsWith(picked.name);
   await kb.close();
+
+  if (process.env.RUMMET_PUBLISH_KEY) report.publish = await publish(browser);
 } catch (e) {
   report.script_error = String(e && e.stack || e);
 } finally {

@@ -74,7 +74,8 @@ async fn prune(tx: &Transaction<'_>, id: &str, keep: u32) -> Result<Vec<String>>
         .collect())
 }
 
-/// The serving version of `id` and the kept ones, newest first; empty when it is not loaded.
+/// The serving version of `id`, then the kept ones, newest first; empty when it is not
+/// loaded.
 ///
 /// # Errors
 /// When the database fails.

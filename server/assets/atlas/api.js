@@ -1,6 +1,8 @@
-// Requests to Rummet: one answer per URL kept for the page's life, errors turned into a
-// message on the page (role="alert") and a rejected promise.
+// Requests to Rummet: one answer per URL kept until the key changes (a key shows other
+// datasets), the key sent along, errors turned into a message on the page (role="alert")
+// and a rejected promise.
 import { t } from './i18n.js';
+import { authHeaders } from './key.js';
 
 const cache = new Map();
 
@@ -8,25 +10,42 @@ export class ApiError extends Error {
   constructor(message, status, code) { super(message); this.status = status; this.code = code; }
 }
 
-async function request(url, init) {
+/** The error a failed answer describes: Rummet's `{"error", "message"}` when it is JSON. */
+export function errorOf(status, statusText, body) {
+  let msg = `${status} ${statusText || ''}`.trim();
+  let code = 'http';
+  if (body && (body.message || body.description)) msg = body.message || body.description;
+  if (body && body.error) code = body.error;
+  return new ApiError(msg, status, code);
+}
+
+async function request(url, init = {}) {
   let res;
   try {
-    res = await fetch(url, init);
+    res = await fetch(url, { ...init, headers: { ...init.headers, ...authHeaders(url) } });
   } catch (e) {
     throw new ApiError(t('notice.unreachable', { url }), 0, 'unreachable');
   }
   if (!res.ok) {
-    let msg = `${res.status} ${res.statusText}`;
-    let code = 'http';
-    try {
-      const body = await res.json();
-      if (body && (body.message || body.description)) msg = body.message || body.description;
-      if (body && body.error) code = body.error;
-    } catch { /* not JSON */ }
-    throw new ApiError(msg, res.status, code);
+    let body = null;
+    try { body = await res.json(); } catch { /* not JSON */ }
+    throw errorOf(res.status, res.statusText, body);
   }
-  return res.json();
+  return res.status === 204 ? null : res.json();
 }
+
+/** A request that changes something (never cached): `body` is sent as JSON when given. */
+export function sendJSON(method, url, body) {
+  const init = { method };
+  if (body !== undefined) { init.headers = { 'content-type': 'application/json' }; init.body = JSON.stringify(body); }
+  return request(url, init);
+}
+
+/** GET as JSON, never from the cache (a job's progress, whoami). */
+export const fetchJSON = url => request(url, { cache: 'no-store' });
+
+/** Forgets every kept answer: the key changed, and with it what the server shows. */
+export function clearCache() { cache.clear(); }
 
 /** GET as JSON, cached per URL (a failed answer is not kept). */
 export function getJSON(url) {

@@ -4,6 +4,7 @@
 import { loadScript } from './draw.js';
 import { LayerStack } from './layers.js';
 import { isLabelLayer } from './basemap.js';
+import { transformRequest } from './key.js';
 
 let lib = null;
 function compareLib() {
@@ -36,7 +37,7 @@ export class Compare {
       wrap.append(el);
       this.right = new maplibregl.Map({
         container: el, style: baseStyle(), center: map.getCenter(), zoom: map.getZoom(),
-        attributionControl: false, locale: this.ctx.locale(), preserveDrawingBuffer: true,
+        attributionControl: false, locale: this.ctx.locale(), preserveDrawingBuffer: true, transformRequest,
       });
       await new Promise(r => this.right.once('load', r));
       // thematic layers under the basemap's labels

@@ -29,6 +29,13 @@ export function length(m) {
   return `${num(m / 1000)} km`;
 }
 
+/** A file's size: kB below 1 MB, else MB. */
+export function bytes(n) {
+  if (n == null || !Number.isFinite(+n)) return '?';
+  if (n < 1e6) return `${num(Math.max(1, Math.round(n / 1e3)), 0)} kB`;
+  return `${num(n / 1e6, n < 1e7 ? 1 : 0)} MB`;
+}
+
 export function date(s) {
   const d = new Date(String(s).length === 10 ? `${s}T12:00:00` : s);
   if (Number.isNaN(d.getTime())) return String(s);

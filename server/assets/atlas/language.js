@@ -5,6 +5,7 @@ import { addControls, refresh } from './view.js';
 import { renderGroups } from './panels/layers.js';
 import { fillStatsForm } from './panels/stats.js';
 import { renderCompareLayers, compareChoice } from './panels/compare.js';
+import { renderPublish } from './panels/publish.js';
 
 /** The language button names the other language, in that language. */
 export function markLangButton() {
@@ -21,5 +22,6 @@ export function switchLanguage(ctx) {
   fillStatsForm(ctx);
   if (ctx.choro?.opts) ctx.choro.renderTable();
   if (ctx.compare) renderCompareLayers(ctx, ctx.compare.layers.length ? ctx.compare.layers : compareChoice());
+  renderPublish(ctx);
   refresh(ctx);
 }

@@ -50,6 +50,9 @@ export function datasetStyle(id) {
   return styles.get(id);
 }
 
+/** Forgets the styles fetched: the key changed, or a dataset has a new version. */
+export function forgetStyles() { styles.clear(); }
+
 /** The composite TileJSON of datasets `ids` (one id: the dataset's own). */
 export const compositeUrl = ids => abs(`/tiles/${ids.map(encodeURIComponent).join(',')}.json`);
 
@@ -173,6 +176,30 @@ export class LayerStack {
         this.sourceOf.set(id, source);
       } else setOpacity(map, st, this.visible.get(id) ?? 1);
     }
+  }
+
+  /**
+   * A new catalog (a key entered or forgotten, a dataset published or removed): datasets no
+   * longer in it leave the map and the order, new ones join the order on top.
+   */
+  setCatalog(catalog) {
+    this.catalog = catalog;
+    const known = id => catalog.byId.has(id) && catalog.byId.get(id).role !== 'division';
+    for (const id of [...this.visible.keys()]) if (!known(id)) this.visible.delete(id);
+    this.sync();
+    for (const id of [...this.styles.keys()]) if (!known(id)) this.styles.delete(id);
+    const ids = catalog.thematic.map(d => d.id);
+    this.order = [...this.order.filter(known), ...ids.filter(id => !this.order.includes(id))];
+  }
+
+  /** `id` has a new version: its style is fetched again and, if shown, its layers redrawn. */
+  async renew(id) {
+    const k = this.visible.get(id);
+    if (k != null) { this.visible.delete(id); this.sync(); }
+    this.styles.delete(id);
+    if (k == null) return;
+    this.visible.set(id, k);
+    await this.load([id]);
   }
 
   opacity(id, k) {

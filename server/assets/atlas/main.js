@@ -6,6 +6,7 @@ import { parseHash, toHash } from './state.js';
 import { LABEL_COLOUR } from './basemap.js';
 import { SWEDEN, GLYPHS, SPRITE, idle, addControls, currentState, refresh, doExport, exportCanvas } from './view.js';
 import { start } from './start.js';
+import { transformRequest } from './key.js';
 import { renderGroups, zoomToFeatures, updateZoomHints } from './panels/layers.js';
 import { selectRegion } from './panels/region.js';
 import { readStatsForm, writeStatsForm, runChoropleth } from './panels/stats.js';
@@ -28,6 +29,8 @@ const map = new maplibregl.Map({
   attributionControl: false,
   maxZoom: 16,
   minZoom: 2,
+  // the entered key on Rummet's own styles, TileJSON and tiles (read when each is requested)
+  transformRequest,
 });
 
 /** Everything the modules share; each function is handed this one object. */

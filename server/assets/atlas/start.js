@@ -2,6 +2,7 @@
 // restores what the URL names (saying what it names that is not here).
 import { t } from './i18n.js';
 import { notify, notifyError } from './api.js';
+import { currentKey, forgetKey } from './key.js';
 import { loadCatalog, abs } from './catalog.js';
 import { loadBasemap, divisionsSource } from './basemap.js';
 import { LayerStack } from './layers.js';
@@ -14,6 +15,7 @@ import { renderRegionInfo, wireRegionPanel } from './panels/region.js';
 import { fillStatsForm, wireStatsPanel, writeStatsForm, runChoropleth, choroFailed } from './panels/stats.js';
 import { setArea, setBorder, wireMeasurePanel } from './panels/measure.js';
 import { setCompare, wireComparePanel } from './panels/compare.js';
+import { mountPublishPanel, wirePublishPanel } from './panels/publish.js';
 import { wireMapEvents } from './mapevents.js';
 import { markLangButton, switchLanguage } from './language.js';
 
@@ -62,7 +64,13 @@ async function loadBase(ctx) {
   const { map } = ctx;
   let catalog;
   try {
-    catalog = await loadCatalog();
+    // a key kept from earlier in this tab that the server now refuses (revoked, expired) is
+    // forgotten, and the atlas starts as anyone's
+    catalog = await loadCatalog().catch(e => {
+      if (e.status !== 401 || !currentKey()) throw e;
+      forgetKey();
+      return loadCatalog();
+    });
   } catch (e) {
     notifyError(e);
     document.body.dataset.ready = '1';
@@ -131,6 +139,7 @@ export async function start(ctx, initial) {
   const { map } = ctx;
   await new Promise(r => (map.loaded() ? r() : map.once('load', r)));
   markLangButton();
+  mountPublishPanel();
   wireTabs(ctx);
   await loadBase(ctx);
 
@@ -141,6 +150,7 @@ export async function start(ctx, initial) {
   wireStatsPanel(ctx);
   wireMeasurePanel(ctx);
   wireComparePanel(ctx);
+  wirePublishPanel(ctx);
   wireMapEvents(ctx);
   wireHeader(ctx);
 

@@ -223,6 +223,7 @@ pub async fn remove(app: &AppState, who: &Principal, id: &str) -> Result<(), Pub
         }
         versions::remove(&mut client, &id).await?;
         app.datasets.reload(&app.pool, &id).await?;
+        app.tiles.cache().invalidate_dataset(&id);
         Ok(())
     }
     .await;
@@ -260,6 +261,7 @@ pub async fn set_visibility(
         let client = app.pool.get().await?;
         access::set_visibility(&**client, id.as_str(), vis, owner).await?;
         app.datasets.reload(&app.pool, &id).await?;
+        app.tiles.cache().invalidate_dataset(&id);
         Ok(())
     }
     .await;

@@ -100,10 +100,20 @@ async fn run_load(app: &AppState, tracker: &Tracker, plan: LoadPlan) -> Result<V
         .await
         .map_err(|e| e.to_string())?;
     drop(client);
+    swapped(app, &entry.id).await;
     let mut doc = serde_json::to_value(&report).unwrap_or_default();
     tracker.phase("seeding");
     doc["seed"] = seed_after(app, &entry.id, None).await;
     Ok(doc)
+}
+
+/// Takes in a swap on this server at once, as `notify` does when the `NOTIFY` arrives: a
+/// client told the job succeeded must find the new version here, whatever the listener's lag.
+async fn swapped(app: &AppState, id: &DatasetId) {
+    match app.datasets.reload(&app.pool, id).await {
+        Ok(_) => app.tiles.cache().invalidate_dataset(id),
+        Err(e) => tracing::warn!(dataset = %id, "re-reading the registry after a job: {e}"),
+    }
 }
 
 /// Pre-renders the dataset's low zooms after a load or rollback. The load has succeeded
@@ -153,6 +163,7 @@ pub(super) async fn start_rollback(
                 .await
                 .map_err(|e| e.to_string())?;
             drop(client);
+            swapped(&app, &id).await;
             let mut doc = serde_json::to_value(&report).unwrap_or_default();
             tracker.phase("seeding");
             doc["seed"] = seed_after(&app, &id, None).await;
