@@ -936,3 +936,58 @@ async fn admins_seed_and_reload_catalog_datasets_as_jobs_and_see_every_organisat
         StatusCode::OK
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_command_line_keeps_versions_lists_them_rolls_back_and_removes_through_the_same_code() {
+    let app = TestApp::new().await;
+    let first = crate::load_cli::version(&app.db, "lan")
+        .await
+        .expect("lan loaded");
+    let run = |args: &[&str]| {
+        let out = crate::load_cli::rummet(&app.db, args);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    run(&["load", "lan", "--no-seed"]);
+    let second = crate::load_cli::version(&app.db, "lan")
+        .await
+        .expect("lan loaded");
+    assert!(second > first);
+    let listed: Value = serde_json::from_str(&run(&["versions", "lan", "--json"])).expect("json");
+    let versions: Vec<(i64, bool)> = listed
+        .as_array()
+        .expect("versions")
+        .iter()
+        .map(|v| (v["version"].as_i64().unwrap_or(0), v["serving"] == true))
+        .collect();
+    assert_eq!(versions, [(second, true), (first, false)]);
+
+    let said = run(&["rollback", "lan"]);
+    assert!(
+        said.contains(&format!("version {first} serves again")),
+        "{said}"
+    );
+    assert_eq!(crate::load_cli::version(&app.db, "lan").await, Some(first));
+    let lan = app
+        .get("/api/stats/kommun?by=lan&measure=count&in=lan:06")
+        .await;
+    assert_eq!(lan.status, StatusCode::OK, "statistics by the restored län");
+
+    run(&["remove", "lan"]);
+    assert_eq!(crate::load_cli::version(&app.db, "lan").await, None);
+    assert!(data_tables(&app, "lan_v%").await.is_empty());
+    let out = crate::load_cli::rummet(&app.db, &["rollback", "lan"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("lan: no earlier version is kept"));
+    let actions = audit_rows(&app).await;
+    assert!(
+        actions
+            .iter()
+            .any(|(a, r, o)| a == "dataset.rollback" && r == "done" && o.is_none()),
+        "{actions:?}"
+    );
+}

@@ -103,7 +103,8 @@ async function publish(browser) {
   const visibility = process.env.RUMMET_PUBLISH_VISIBILITY || 'org';
   const name = process.env.RUMMET_PUBLISH_NAME || `atlas_upload_${Date.now().toString(36)}`;
   const out = { job_state: null, dataset_id: null, visibility, layer_listed: false, tiles_requested: false, errors: [] };
-  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } }).catch(e => { out.errors.push(`script: ${e.message}`); return null; });
+  if (!page) return out;
   watch(page);
   const expected = url => basemapStatus !== 200 && url.includes('/styles/atlas-basemap.json');
   page.on('console', m => { if (m.type() === 'error' && !expected(m.location()?.url || '')) out.errors.push(`console: ${m.text()}`); });
@@ -522,12 +523,11 @@ try {
   report.keyboard.ok = stops.length > 15 && report.keyboard.without_ring.length === 0 && unlabelled.length === 0
     && activeOption === options[1] && picked?.codes?.length === 1 && activeOption.startsWith(picked.name);
   await kb.close();
-
-  if (process.env.RUMMET_PUBLISH_KEY) report.publish = await publish(browser);
 } catch (e) {
   report.script_error = String(e && e.stack || e);
-} finally {
-  report.timings.total_ms = Date.now() - started;
-  await browser.close();
 }
+// publishing runs whatever happened above, and reports its own errors
+if (process.env.RUMMET_PUBLISH_KEY) report.publish = await publish(browser);
+report.timings.total_ms = Date.now() - started;
+await browser.close();
 console.log(JSON.stringify(report));

@@ -67,10 +67,16 @@ pub struct LoadReport {
     /// The statistics overlays the load recomputed: this dataset by every division and, for
     /// a division, every dataset by it.
     pub overlays: Vec<OverlayReport>,
-    /// Wall time of the load.
+    /// Wall time of the load (in seconds, as JSON).
+    #[serde(serialize_with = "seconds")]
     pub elapsed: Duration,
     /// Whether this was a dry run, rolled back.
     pub dry_run: bool,
+}
+
+/// A duration as seconds, for the JSON reports (`rummet load --json`, a job's report).
+pub(crate) fn seconds<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64(d.as_secs_f64())
 }
 
 /// How a load runs.

@@ -28,7 +28,8 @@ pub struct OverlayReport {
     pub division: String,
     /// Rows: one per feature and unit it reaches.
     pub pieces: u64,
-    /// Wall time.
+    /// Wall time (in seconds, as JSON).
+    #[serde(serialize_with = "super::seconds")]
     pub elapsed: Duration,
     /// The overlay table this one replaced, dropped after the load commits: dropped inside
     /// the load's transaction, its lock would stall every reader until the commit.

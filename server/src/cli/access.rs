@@ -79,7 +79,7 @@ pub(super) struct AuditArgs {
 }
 
 /// The command line's user, as the audit trail names it.
-fn actor() -> String {
+pub(super) fn actor() -> String {
     let user = std::env::var("SUDO_USER")
         .or_else(|_| std::env::var("USER"))
         .unwrap_or_else(|_| nix::unistd::geteuid().to_string());
@@ -208,7 +208,7 @@ async fn audited<T>(
 
 /// Opens the database, runs `work`, and closes it (stopping a cluster it started) whatever
 /// `work` returned.
-async fn with_db(
+pub(super) async fn with_db(
     config: &Config,
     work: impl AsyncFnOnce(&Database) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {

@@ -9,6 +9,7 @@ mod export;
 mod load;
 mod seed;
 mod serve;
+mod versions;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -75,6 +76,12 @@ enum Command {
     Visibility(access::VisibilityArgs),
     /// The audit trail of writes: who, what, when, with what result.
     Audit(access::AuditArgs),
+    /// The serving version of a dataset and the earlier ones kept for rollback.
+    Versions(versions::VersionsArgs),
+    /// Swap a kept version of a dataset back in, atomically (the serving one is kept).
+    Rollback(versions::RollbackArgs),
+    /// Remove a loaded dataset with its kept versions, statistics overlays and tiles.
+    Remove(versions::RemoveArgs),
 }
 
 /// Parses the command line, runs it, and turns an error into one line and exit code 1.
@@ -119,6 +126,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Key { action } => access::key(&config, action).await,
         Command::Visibility(args) => access::visibility(&config, &args).await,
         Command::Audit(args) => access::audit(&config, &args).await,
+        Command::Versions(args) => versions::list(&config, &args).await,
+        Command::Rollback(args) => versions::rollback(&config, &args).await,
+        Command::Remove(args) => versions::remove(&config, &args).await,
     }
 }
 

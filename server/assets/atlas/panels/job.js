@@ -13,17 +13,20 @@ const $ = id => document.getElementById(id);
 
 /** ctx.publish.job: what the progress section shows, kept so a language switch redraws it. */
 function show(ctx, view) {
+  const was = ctx.publish.job?.state;
   ctx.publish.job = { ...ctx.publish.job, ...view };
   renderJob(ctx);
+  // the outcome may be below the fold of a long form
+  if (was !== view.state && (view.state === 'succeeded' || view.state === 'failed')) $('pub-job').scrollIntoView({ block: 'nearest' });
 }
 
 export function renderJob(ctx) {
   const v = ctx.publish.job;
   const box = $('pub-job');
   box.hidden = !v;
+  box.dataset.state = v?.state || '';
+  box.dataset.dataset = v?.dataset || '';
   if (!v) return;
-  box.dataset.state = v.state;
-  box.dataset.dataset = v.dataset || '';
   const phase = v.state === 'sending' ? t('phase.sending') : t(`phase.${v.phase}`);
   const text = v.state === 'running' || v.state === 'sending' ? `${phase} …` : phase;
   // the live region speaks only when the phase changes
