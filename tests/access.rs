@@ -4,29 +4,10 @@
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use rummet::access::{self, Scope};
+use rummet::access::Scope;
 
 use crate::load_cli::rummet;
-use crate::support::{Reply, TestApp};
-
-/// A key of a new organisation `org` with `scope`, made through the library.
-async fn key(app: &TestApp, org: &str, scope: Scope) -> String {
-    let client = app.db.client().await;
-    if access::list_organisations(&client)
-        .await
-        .expect("organisations")
-        .iter()
-        .all(|o| o.id != org)
-    {
-        access::add_organisation(&client, org, "Test")
-            .await
-            .expect("organisation");
-    }
-    access::create_key(&client, org, scope, "test")
-        .await
-        .expect("key")
-        .key
-}
+use crate::support::{Reply, TestApp, key};
 
 async fn get_with(app: &TestApp, uri: &str, authorization: Option<&str>) -> Reply {
     let mut req = Request::get(uri).header("host", "rummet.test");

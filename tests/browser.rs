@@ -50,8 +50,8 @@ async fn reserves(app: &TestApp) {
     geojson::load(app, &entry, features).await;
 }
 
-/// A public map view saved by a region's publish key: its permalink.
-async fn saved_view(app: &TestApp) -> String {
+/// A public map view saved by a region's publish key: its permalink, and the key.
+async fn saved_view(app: &TestApp) -> (String, String) {
     let client = app.db.client().await;
     access::add_organisation(&client, "region-jonkoping", "Region Jönköpings län")
         .await
@@ -67,7 +67,23 @@ async fn saved_view(app: &TestApp) -> String {
     let view = views::create(&client, &principal, &input)
         .await
         .expect("saved");
-    format!("/m/{}", view.slug)
+    (format!("/m/{}", view.slug), key.key)
+}
+
+/// A GeoJSON of three squares in Jönköping (WGS 84), for the publishing panel to upload.
+fn upload_file(dir: &Path) -> std::path::PathBuf {
+    let features: Vec<Value> = [14.10, 14.13, 14.16]
+        .iter()
+        .enumerate()
+        .map(|(i, x)| {
+            json!({"type": "Feature", "properties": {"Namn": format!("Område {}", i + 1)},
+                   "geometry": {"type": "Polygon", "coordinates": [[[x, 57.7], [x + 0.02, 57.7], [x + 0.02, 57.72], [x, 57.72], [x, 57.7]]]}})
+        })
+        .collect();
+    let path = dir.join("Strukturbild 2040.geojson");
+    let doc = json!({"type": "FeatureCollection", "features": features});
+    std::fs::write(&path, doc.to_string()).expect("upload file");
+    path
 }
 
 /// What the saved view shows: reserves at 80 %, län 06, the share of each kommun covered.
@@ -75,7 +91,7 @@ const SAVED_STATE: &str = "l=naturreservat@0.8&r=lan:06&c=naturreservat;share;ko
 
 /// Serves `app` on loopback, runs `tests/browser/atlas.mjs` against it for län 06 (and the
 /// saved view `saved`) and returns its report.
-async fn run_atlas(app: &TestApp, dir: &Path, saved: &str) -> Value {
+async fn run_atlas(app: &TestApp, dir: &Path, saved: &str, publish: (&str, &Path)) -> Value {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -92,6 +108,9 @@ async fn run_atlas(app: &TestApp, dir: &Path, saved: &str) -> Value {
         .arg(shot.path())
         .arg("06")
         .arg(saved)
+        .env("RUMMET_PUBLISH_KEY", publish.0)
+        .env("RUMMET_PUBLISH_FILE", publish.1)
+        .env("RUMMET_PUBLISH_NAME", "strukturbild")
         .output()
         .await
         .expect("node runs (deploy/test.sh installs Node.js)");
@@ -112,6 +131,28 @@ fn strings(value: &Value) -> Vec<&str> {
         .collect()
 }
 
+/// The publishing panel's report: a key entered, a file dropped, the job followed to its
+/// end, and the new layer listed and drawn with the key on its tiles (it is the
+/// organisation's, so unseen without it).
+async fn published_through_the_panel(app: &TestApp, p: &Value) {
+    assert_eq!(p["job_state"], "succeeded", "{p}");
+    assert_eq!(p["dataset_id"], "region-jonkoping.strukturbild", "{p}");
+    assert_eq!(p["layer_listed"], true, "{p}");
+    assert_eq!(p["tiles_requested"], true, "{p}");
+    assert_eq!(p["errors"], json!([]), "{p}");
+    assert_eq!(p["key_in_url"], false, "{p}");
+    assert_eq!(p["key_in_local_storage"], false, "{p}");
+    assert_eq!(p["listed_after_logout"], false, "{p}");
+    let count = app
+        .get("/collections/region-jonkoping.strukturbild/items")
+        .await;
+    assert_eq!(
+        count.status,
+        axum::http::StatusCode::NOT_FOUND,
+        "org data, unseen without the key"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_atlas_draws_every_layer_labels_a_choropleth_and_a_drawn_area_as_the_api_counts_them() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/browser");
@@ -128,8 +169,9 @@ async fn the_atlas_draws_every_layer_labels_a_choropleth_and_a_drawn_area_as_the
         std::fs::create_dir_all(&sub).expect("dir");
         geojson::load_file(&app.state, entry, fixtures::write(entry, &sub)).await;
     }
-    let saved = saved_view(&app).await;
-    let r = run_atlas(&app, &dir, &saved).await;
+    let (saved, key) = saved_view(&app).await;
+    let upload = upload_file(files.path());
+    let r = run_atlas(&app, &dir, &saved, (&key, &upload)).await;
 
     assert_eq!(r["script_error"], Value::Null, "{r}");
     for key in ["console_errors", "page_errors", "failed_requests"] {
@@ -216,4 +258,6 @@ async fn the_atlas_draws_every_layer_labels_a_choropleth_and_a_drawn_area_as_the
     // A shared link naming what is not here loads the rest and says what was skipped.
     assert_eq!(r["bad_input"]["names_missing"], true, "{}", r["bad_input"]);
     assert!(strings(&r["bad_input"]["layers"]).contains(&"naturreservat"));
+
+    published_through_the_panel(&app, &r["publish"]).await;
 }

@@ -7,16 +7,7 @@ use axum::http::{Request, StatusCode};
 use rummet::access::{self, Scope};
 use serde_json::{Value, json};
 
-use crate::support::{Reply, TestApp};
-
-async fn key(app: &TestApp, org: &str, scope: Scope) -> String {
-    let client = app.db.client().await;
-    let _ = access::add_organisation(&client, org, "Test").await;
-    access::create_key(&client, org, scope, "test")
-        .await
-        .expect("key")
-        .key
-}
+use crate::support::{Reply, TestApp, key};
 
 async fn send(
     app: &TestApp,

@@ -13,26 +13,9 @@ use rummet::access::{self, Scope};
 use rummet::config::Config;
 use serde_json::{Value, json};
 
-use crate::support::{Reply, TestApp, agency, decode, fixtures};
+use crate::support::{Reply, TestApp, agency, decode, fixtures, key};
 
 const BOUNDARY: &str = "rummet-test-boundary-7d3f";
-
-/// A key of organisation `org` (made when new) with `scope`.
-async fn key(app: &TestApp, org: &str, scope: Scope) -> String {
-    let client = app.db.client().await;
-    let known = access::list_organisations(&client)
-        .await
-        .expect("organisations");
-    if known.iter().all(|o| o.id != org) {
-        access::add_organisation(&client, org, &format!("Region {org}"))
-            .await
-            .expect("organisation");
-    }
-    access::create_key(&client, org, scope, "test")
-        .await
-        .expect("key")
-        .key
-}
 
 /// A multipart form of `meta` and the file `name` holding `bytes`.
 fn form(meta: &Value, name: &str, bytes: &[u8]) -> Vec<u8> {
@@ -505,6 +488,7 @@ async fn a_private_upload_is_unseen_without_its_key_and_seen_with_it() {
             .unwrap_or_default()
             .starts_with("private")
     );
+    assert_eq!(tile.header("vary"), Some("Accept-Encoding, Authorization"));
     let anonymous = app.get("/catalog").await.json();
     assert!(!anonymous.to_string().contains(id));
     // Made public, everyone sees it.

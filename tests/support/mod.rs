@@ -84,6 +84,24 @@ impl TestApp {
     }
 }
 
+/// A new API key of organisation `org` (added when it is new) with `scope`.
+pub async fn key(app: &TestApp, org: &str, scope: rummet::access::Scope) -> String {
+    use rummet::access;
+    let client = app.db.client().await;
+    let known = access::list_organisations(&client)
+        .await
+        .expect("organisations");
+    if known.iter().all(|o| o.id != org) {
+        access::add_organisation(&client, org, &format!("Region {org}"))
+            .await
+            .expect("organisation");
+    }
+    access::create_key(&client, org, scope, "test")
+        .await
+        .expect("key")
+        .key
+}
+
 /// GET `uri` from the server of `state`.
 pub async fn get_with(state: &AppState, uri: &str) -> Reply {
     request_with(

@@ -17,6 +17,7 @@ mod observe;
 pub(crate) mod ogc;
 mod openapi;
 mod openapi_ogc;
+mod openapi_publish;
 mod overload;
 mod publish;
 pub mod serve;

@@ -209,6 +209,7 @@ pub fn build(app: &App, base: &str, viewer: Option<&crate::access::Principal>) -
         paths.extend(super::openapi_ogc::paths(&all));
         paths.extend(map_paths(&divisions));
     }
+    super::openapi_publish::add_to(&mut doc);
     doc
 }
 

@@ -70,7 +70,13 @@ async fn serve_tile(
         .filter_map(|id| app.datasets.get(id, viewer))
         .collect();
     if layers.iter().any(|d| d.visibility != Visibility::Public) {
-        return Ok(tile_response(&tile, headers, "private, max-age=60"));
+        // The answer depends on the key: a browser must not reuse it for another (or none).
+        let mut response = tile_response(&tile, headers, "private, max-age=60");
+        response.headers_mut().insert(
+            header::VARY,
+            HeaderValue::from_static("Accept-Encoding, Authorization"),
+        );
+        return Ok(response);
     }
     let own = match layers.as_slice() {
         [one] => one.cache_control.clone(),

@@ -104,6 +104,14 @@ function wireDrop(ctx) {
     chooseFile(ctx, files[0]);
   });
   $('pub-file').addEventListener('change', e => chooseFile(ctx, e.target.files[0]));
+  // a file dropped beside the zone would make the browser open it, leaving the atlas
+  const beside = e => {
+    if (!e.dataTransfer?.types?.includes('Files') || zone.contains(e.target)) return;
+    e.preventDefault();
+    e.dataTransfer.dropEffect = 'none';
+  };
+  window.addEventListener('dragover', beside);
+  window.addEventListener('drop', beside);
 }
 
 /** The meta part from the form, and what keeps it from being sent: [field id, message]. */
