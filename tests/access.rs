@@ -183,6 +183,40 @@ async fn a_key_is_taken_as_bearer_as_basic_password_or_in_the_query_and_a_bad_on
 }
 
 #[tokio::test]
+async fn behind_a_trusted_proxy_invalid_keys_are_counted_by_the_forwarded_client_address() {
+    // In-process requests have no peer address: 0.0.0.0 stands for the proxy.
+    let config = rummet::config::Config {
+        trusted_proxies: vec!["0.0.0.0".into()],
+        ..Default::default()
+    };
+    let app = TestApp::with_config(config).await;
+    let bad = format!("rmt_000000000000_{}", "0".repeat(64));
+    let from = |client: &str| {
+        Request::get("/api/whoami")
+            .header("host", "rummet.test")
+            .header("authorization", format!("Bearer {bad}"))
+            .header("x-forwarded-for", format!("{client}, 0.0.0.0"))
+            .body(Body::empty())
+            .expect("request")
+    };
+    for _ in 0..20 {
+        assert_eq!(
+            app.request(from("198.51.100.1")).await.status,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    assert_eq!(
+        app.request(from("198.51.100.1")).await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // Another client behind the same proxy is not held off for the first one's guesses.
+    assert_eq!(
+        app.request(from("198.51.100.2")).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
 async fn an_address_sending_invalid_keys_is_held_off_with_429_and_retry_after() {
     let app = TestApp::new().await;
     let good = key(&app, "region-kalmar", Scope::Read).await;

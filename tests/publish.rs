@@ -841,6 +841,33 @@ async fn a_zip_bomb_an_escaping_member_an_oversize_file_a_wrong_crs_an_unknown_f
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_replaces_a_catalog_dataset_with_the_agencys_file_read_as_the_catalog_says() {
+    let app = TestApp::new().await;
+    let admin = key(&app, "rummet-drift", Scope::Admin).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let entry = agency::entry("naturreservat");
+    let zip = std::fs::read(fixtures::write(entry, dir.path())).expect("fixture");
+    let put = send_form(
+        &app,
+        ("PUT", "/api/datasets/naturreservat"),
+        Some(&admin),
+        &json!({}),
+        ("NR.zip", &zip),
+    )
+    .await;
+    let job = finished(&app, &admin, &put).await;
+    assert_eq!(job["state"], "succeeded", "{job:#}");
+    // The catalog's filter (decisions in force) applies, as for `rummet load`.
+    assert_eq!(
+        job["report"]["rows_loaded"].as_u64(),
+        Some(fixtures::kept(entry) as u64),
+        "{job:#}"
+    );
+    let doc = app.get("/collections/naturreservat").await.json();
+    assert_eq!(doc["title"], entry.title.as_str());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn admins_seed_and_reload_catalog_datasets_as_jobs_and_see_every_organisations_jobs() {
     let app = TestApp::new().await;
     let admin = key(&app, "rummet-drift", Scope::Admin).await;

@@ -22,6 +22,11 @@ pub struct Config {
     /// `Host` gets URLs of the listen address, so a forged header cannot plant another
     /// site's address in a cached document.
     pub allowed_hosts: Vec<String>,
+    /// Reverse proxies (addresses or networks, `10.0.0.0/8`) whose `X-Forwarded-For` is
+    /// believed for the client's address, which the limit on invalid API keys counts by.
+    /// Empty (the default): the connection's address is the client's.
+    #[serde(default)]
+    pub trusted_proxies: Vec<String>,
     /// Where the managed PostgreSQL cluster and other state live.
     pub data_dir: PathBuf,
     /// An external PostgreSQL; when set, no cluster is managed.
@@ -186,6 +191,7 @@ impl Default for Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 3000)),
             public_url: None,
             allowed_hosts: Vec::new(),
+            trusted_proxies: Vec::new(),
             data_dir: default_data_dir(),
             database_url: None,
             demo: true,
@@ -316,6 +322,10 @@ impl Config {
             return Err(ConfigError(format!(
                 "metrics.path {path:?} must be a plain path of its own, e.g. /metrics"
             )));
+        }
+        for proxy in &self.trusted_proxies {
+            crate::http::client_addr::Network::parse(proxy)
+                .map_err(|e| ConfigError(format!("trusted_proxies: {e}")))?;
         }
         if let Some(url) = &self.public_url
             && !(url.starts_with("http://") || url.starts_with("https://"))

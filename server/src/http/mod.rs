@@ -7,6 +7,7 @@ mod auth;
 mod base_url;
 mod cartography;
 mod catalog;
+pub mod client_addr;
 mod cors;
 mod deadline;
 mod document;
