@@ -23,6 +23,7 @@ mod ogc;
 mod ogc_clients;
 mod prerendered;
 mod publish;
+mod read_replica;
 mod reloads;
 mod replicas;
 mod services;

@@ -7,6 +7,7 @@ use deadpool_postgres::Pool;
 
 use crate::config::Config;
 use crate::datasets::Datasets;
+use crate::db::replicas::Replicas;
 use crate::stats::StatsService;
 use crate::tiles::{TileCache, TileService};
 
@@ -16,8 +17,11 @@ pub struct App {
     pub config: Config,
     /// Connection settings, for the `LISTEN` connection.
     pub pg_config: tokio_postgres::Config,
-    /// The pool every query goes through.
+    /// The pool every query goes through: the primary.
     pub pool: Pool,
+    /// Read replicas, if configured: tiles, statistics and items read from them when they
+    /// have replayed the versions served.
+    pub replicas: Arc<Replicas>,
     /// The loaded datasets.
     pub datasets: Arc<Datasets>,
     /// Vector tiles.
@@ -50,12 +54,6 @@ impl App {
         if let Err(e) = datasets.reload_all(&pool).await {
             tracing::warn!("could not read the dataset registry: {e}");
         }
-        let tiles = TileService::new(
-            pool.clone(),
-            datasets.clone(),
-            TileCache::new(config.cache.size_mb),
-            config.tiles.prerendered,
-        );
         // Statistics get a pool of their own, so expensive questions queue among themselves.
         let stats_db = crate::config::DbConfig {
             pool_size: config.db.stats_pool_size,
@@ -63,12 +61,27 @@ impl App {
             parallel_workers: config.db.stats_parallel_workers,
             ..config.db.clone()
         };
+        let replicas = Replicas::new(&config.database_read_url, &config.db, &stats_db)
+            .unwrap_or_else(|e| {
+                // Validation parsed every URL; this is not reached.
+                tracing::error!("read replicas: {e}; reading from the primary");
+                Replicas::default()
+            });
+        replicas.watch();
+        let replicas = Arc::new(replicas);
+        let tiles = TileService::new(
+            pool.clone(),
+            replicas.clone(),
+            datasets.clone(),
+            TileCache::new(config.cache.size_mb),
+            config.tiles.prerendered,
+        );
         let stats_pool = crate::db::pool::build(pg_config.clone(), &stats_db).unwrap_or_else(|e| {
             // Only a zero size is rejected, and validation refuses that first.
             tracing::error!("statistics pool: {e}; sharing the main pool");
             pool.clone()
         });
-        let stats = StatsService::new(stats_pool, datasets.clone());
+        let stats = StatsService::new(stats_pool, replicas.clone(), datasets.clone());
         // The recorder before anything records, and its upkeep.
         let _ = crate::metrics::handle();
         crate::metrics::start_upkeep();
@@ -79,6 +92,7 @@ impl App {
             config,
             pg_config,
             pool,
+            replicas,
             datasets,
             tiles,
             stats,

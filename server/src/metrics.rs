@@ -93,6 +93,9 @@ pub fn render(app: &App) -> String {
     metrics::gauge!("rummet_db_pool_available").set(status.available as f64);
     metrics::gauge!("rummet_db_pool_waiting").set(status.waiting as f64);
     metrics::gauge!("rummet_datasets_loaded").set(app.datasets.count() as f64);
+    if !app.replicas.is_empty() {
+        metrics::gauge!("rummet_read_replicas_up").set(app.replicas.up() as f64);
+    }
     for ds in app.datasets.all_any() {
         let id = ds.id.to_string();
         metrics::gauge!("rummet_dataset_features", "dataset" => id.clone()).set(ds.features as f64);

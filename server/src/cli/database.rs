@@ -71,7 +71,8 @@ impl Database {
         let (pg_config, cluster, started) = if let Some(url) = &config.database_url {
             (pool::parse_url(url)?, None, false)
         } else {
-            let cluster = ManagedCluster::new(&config.data_dir)?;
+            let cluster =
+                ManagedCluster::new(&config.data_dir)?.with_replication(config.db.replication);
             let started = cluster.start().await?;
             if started {
                 tracing::info!(dir = %cluster.pgdata().display(), "started the managed PostgreSQL cluster");

@@ -22,7 +22,7 @@ pub(super) async fn run(config: &Config, action: DbAction) -> anyhow::Result<()>
     if config.database_url.is_some() {
         bail!("a database URL is configured: `rummet db` manages only Rummet's own cluster");
     }
-    let cluster = ManagedCluster::new(&config.data_dir)?;
+    let cluster = ManagedCluster::new(&config.data_dir)?.with_replication(config.db.replication);
     match action {
         DbAction::Start => {
             let started = cluster.start().await?;

@@ -31,6 +31,11 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// An external PostgreSQL; when set, no cluster is managed.
     pub database_url: Option<String>,
+    /// Streaming replicas of the database to read tiles, statistics and OGC items from
+    /// (`postgres://` URLs); a dataset is read from a replica only once it has replayed the
+    /// version served. Loads, pre-rendered tile writes and `LISTEN` use the primary.
+    #[serde(default)]
+    pub database_read_url: Vec<String>,
     /// Load the bundled demo datasets when they are not loaded yet.
     pub demo: bool,
     /// Database pool and timeouts.
@@ -165,6 +170,10 @@ pub struct DbConfig {
     /// `work_mem`, per connection): a statistics question over 150,000 pieces spills at the
     /// server default of 4 MiB.
     pub work_mem_mb: u64,
+    /// Let streaming replicas follow the managed cluster (`wal_level = replica`); off, loads
+    /// write about half the WAL. For an external database, its own settings decide.
+    #[serde(default)]
+    pub replication: bool,
 }
 
 /// The in-process tile cache.
@@ -194,6 +203,7 @@ impl Default for Config {
             trusted_proxies: Vec::new(),
             data_dir: default_data_dir(),
             database_url: None,
+            database_read_url: Vec::new(),
             demo: true,
             db: DbConfig {
                 pool_size: 16,
@@ -205,6 +215,7 @@ impl Default for Config {
                 stats_parallel_workers: 2,
                 stats_pool_size: 4,
                 stats_statement_timeout_ms: 10_000,
+                replication: false,
             },
             cache: CacheConfig { size_mb: 256 },
             tiles: TilesConfig {
@@ -322,6 +333,10 @@ impl Config {
             return Err(ConfigError(format!(
                 "metrics.path {path:?} must be a plain path of its own, e.g. /metrics"
             )));
+        }
+        for url in &self.database_read_url {
+            crate::db::pool::parse_url(url)
+                .map_err(|e| ConfigError(format!("database_read_url: {e}")))?;
         }
         for proxy in &self.trusted_proxies {
             crate::http::client_addr::Network::parse(proxy)

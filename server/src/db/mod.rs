@@ -8,6 +8,7 @@ mod migrate;
 pub mod pool;
 mod query_error;
 pub mod registry;
+pub mod replicas;
 
 pub use cluster::{CLUSTER_DB, CLUSTER_USER, ManagedCluster, Status};
 pub use error::ClusterError;

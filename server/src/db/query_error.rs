@@ -16,6 +16,10 @@ pub enum QueryError {
     /// The table was dropped by a reload between reading the registry and querying it.
     #[error("table replaced by a reload: {0}")]
     StaleTable(String),
+    /// A read replica cancelled the query because replay had to change what it read
+    /// ("conflict with recovery"); the primary is asked instead.
+    #[error("read cancelled by the replica's recovery: {0}")]
+    RecoveryConflict(String),
     /// Any other failure: a bug or a broken database, not the client's doing.
     #[error("database error: {0}")]
     Failed(String),
@@ -34,7 +38,9 @@ impl From<tokio_postgres::Error> for QueryError {
         let message = db.message().to_owned();
         // GEOS checks for the cancel PostgreSQL raises at the statement timeout and reports
         // it as its own error, "InterruptedException: Interrupted!", not as a cancel.
-        if *code == SqlState::QUERY_CANCELED || message.contains("InterruptedException") {
+        if message.contains("conflict with recovery") {
+            Self::RecoveryConflict(message)
+        } else if *code == SqlState::QUERY_CANCELED || message.contains("InterruptedException") {
             Self::Timeout
         } else if *code == SqlState::UNDEFINED_TABLE
             || message.starts_with("could not open relation")

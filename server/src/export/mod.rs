@@ -223,12 +223,12 @@ async fn write(
 /// sequence of layers).
 async fn layered(pool: &Pool, layers: &[Arc<Dataset>], t: TileCoord) -> Result<Tile, QueryError> {
     if let [one] = layers {
-        return render(pool, one, TileMatrixSet::WebMercatorQuad, t).await;
+        return render(pool, None, one, TileMatrixSet::WebMercatorQuad, t).await;
     }
     let mut body = BytesMut::new();
     for ds in layers {
         body.extend_from_slice(
-            &render(pool, ds, TileMatrixSet::WebMercatorQuad, t)
+            &render(pool, None, ds, TileMatrixSet::WebMercatorQuad, t)
                 .await?
                 .body(Encoding::Identity),
         );

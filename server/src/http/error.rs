@@ -116,7 +116,8 @@ impl From<AccessError> for ApiError {
 impl From<QueryError> for ApiError {
     fn from(e: QueryError) -> Self {
         match e {
-            QueryError::Unavailable(detail) => {
+            // A conflict that outlived its retry on the primary: as busy as an outage.
+            QueryError::Unavailable(detail) | QueryError::RecoveryConflict(detail) => {
                 tracing::warn!("database unavailable: {detail}");
                 Self::new(
                     StatusCode::SERVICE_UNAVAILABLE,

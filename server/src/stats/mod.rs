@@ -36,6 +36,7 @@ use crate::access::Principal;
 use crate::datasets::{Dataset, Datasets};
 use crate::db::QueryError;
 use crate::db::registry::FieldInfo;
+use crate::db::replicas::{ReadKind, Replicas, on_primary};
 use crate::filter::bind;
 use request::{Params, Question, UnitRef};
 use sql::{Built, Zone};
@@ -64,6 +65,7 @@ struct Overlay {
 #[derive(Clone)]
 pub struct StatsService {
     pool: Pool,
+    replicas: Arc<Replicas>,
     datasets: Arc<Datasets>,
     cache: Cache<String, Rendered>,
 }
@@ -83,9 +85,21 @@ impl StatsService {
         &self.pool
     }
 
-    /// A service asking its questions on `pool`, reading datasets from `datasets`.
+    /// The pool to ask about `datasets` on: a replica that has replayed their versions, or
+    /// the primary's statistics pool.
+    fn read(&self, datasets: &[&Dataset]) -> Pool {
+        let versions: Vec<(&str, i64)> = datasets
+            .iter()
+            .map(|d| (d.id.as_str(), d.version))
+            .collect();
+        self.replicas
+            .pool_for(&self.pool, ReadKind::Stats, &versions)
+    }
+
+    /// A service asking its questions on `pool` (or on `replicas`), reading datasets from
+    /// `datasets`.
     #[must_use]
-    pub fn new(pool: Pool, datasets: Arc<Datasets>) -> Self {
+    pub fn new(pool: Pool, replicas: Arc<Replicas>, datasets: Arc<Datasets>) -> Self {
         let cache = Cache::builder()
             .max_capacity(CACHE_BYTES)
             .weigher(|k: &String, v: &Rendered| {
@@ -94,6 +108,7 @@ impl StatsService {
             .build();
         Self {
             pool,
+            replicas,
             datasets,
             cache,
         }
@@ -145,7 +160,7 @@ impl StatsService {
             return Ok(hit);
         }
         metrics::counter!("rummet_stats_cache_total", "result" => "miss").increment(1);
-        let client = Guarded::new(self.pool.get().await?);
+        let client = Guarded::new(self.read(&[&q.dataset, &by]).get().await?);
         let asked = async {
             let overlay = overlay(&*client, &q.dataset, &by).await?;
             for w in &within {
@@ -262,6 +277,8 @@ impl StatsService {
                 self.datasets.reload_all(&self.pool).await?;
                 question().await
             }
+            // A replica's replay cancelled it: the primary answers.
+            Err(StatsError::Query(QueryError::RecoveryConflict(_))) => on_primary(question()).await,
             other => other,
         }
     }
@@ -318,7 +335,16 @@ impl StatsService {
         if let Some(hit) = self.cache.get(&key).await {
             return Ok(hit);
         }
-        let client = Guarded::new(self.pool.get().await?);
+        // Zones are cut from any division's units: a replica must have every division's
+        // version, and the dataset's.
+        let divisions = self.datasets.all_any();
+        let mut read: Vec<&Dataset> = divisions
+            .iter()
+            .filter(|d| d.role == rummet_core::Role::Division)
+            .map(AsRef::as_ref)
+            .collect();
+        read.push(&q.dataset);
+        let client = Guarded::new(self.read(&read).get().await?);
         let asked = async {
             let (zones, context) = zones(&client).await?;
             self.in_zones(&*client, q, zones, context).await

@@ -7,7 +7,8 @@ use serde_json::{Value, json};
 use super::answer::Rendered;
 use super::{StatsError, StatsService, request};
 use crate::access::Principal;
-use crate::db::Guarded;
+use crate::db::replicas::on_primary;
+use crate::db::{Guarded, QueryError};
 
 const UNITS_SQL: &str = include_str!("units.sql");
 
@@ -27,9 +28,13 @@ impl StatsService {
         if let Some(hit) = self.cache.get(&key).await {
             return Ok(hit);
         }
-        let client = Guarded::new(self.pool.get().await?);
-        let rows = client.query(UNITS_SQL, &[&division.id.as_str()]).await?;
-        client.release();
+        let rows = match units_rows(&self.read(&[&division]), &division).await {
+            // A replica's replay cancelled it: the primary answers.
+            Err(StatsError::Query(QueryError::RecoveryConflict(_))) => {
+                on_primary(units_rows(&self.pool, &division)).await?
+            }
+            other => other?,
+        };
         let units: Vec<Value> = rows
             .iter()
             .map(|r| {
@@ -58,4 +63,15 @@ impl StatsService {
         self.cache.insert(key, rendered.clone()).await;
         Ok(rendered)
     }
+}
+
+/// The rows of `UNITS_SQL` for `division`, asked on `pool`.
+async fn units_rows(
+    pool: &deadpool_postgres::Pool,
+    division: &crate::datasets::Dataset,
+) -> Result<Vec<tokio_postgres::Row>, StatsError> {
+    let client = Guarded::new(pool.get().await?);
+    let rows = client.query(UNITS_SQL, &[&division.id.as_str()]).await?;
+    client.release();
+    Ok(rows)
 }

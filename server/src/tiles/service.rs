@@ -16,24 +16,33 @@ use super::tile::{Encoding, Tile};
 use crate::access::Principal;
 use crate::datasets::{Dataset, Datasets};
 use crate::db::QueryError;
+use crate::db::replicas::{ReadKind, Replicas, on_primary};
 use crate::metrics::{self, TileLevel};
 
 /// Tiles of every loaded dataset.
 #[derive(Clone)]
 pub struct TileService {
     pool: Pool,
+    replicas: Arc<Replicas>,
     datasets: Arc<Datasets>,
     cache: TileCache,
     prerendered: bool,
 }
 
 impl TileService {
-    /// A service over `pool` with the shared registry view and cache; `prerendered` turns
-    /// L2 on.
+    /// A service over `pool` (the primary) and `replicas` with the shared registry view and
+    /// cache; `prerendered` turns L2 on.
     #[must_use]
-    pub fn new(pool: Pool, datasets: Arc<Datasets>, cache: TileCache, prerendered: bool) -> Self {
+    pub fn new(
+        pool: Pool,
+        replicas: Arc<Replicas>,
+        datasets: Arc<Datasets>,
+        cache: TileCache,
+        prerendered: bool,
+    ) -> Self {
         Self {
             pool,
+            replicas,
             datasets,
             cache,
             prerendered,
@@ -145,12 +154,13 @@ impl TileService {
         let missed = std::sync::atomic::AtomicBool::new(false);
         let fetch = async {
             missed.store(true, std::sync::atomic::Ordering::Relaxed);
-            if self.prerendered {
-                render(&self.pool, &ds, tms, coord).await
-            } else {
-                let tile = render_with(&self.pool.get().await?, &ds, tms, coord).await;
-                metrics::tile(TileLevel::Render, coord.z);
-                tile
+            // Boxed: a render's future is large, and this holds two.
+            match Box::pin(self.fetch(&ds, tms, coord)).await {
+                Err(QueryError::RecoveryConflict(e)) => {
+                    tracing::debug!(dataset = %ds.id, %coord, "asking the primary: {e}");
+                    on_primary(Box::pin(self.fetch(&ds, tms, coord))).await
+                }
+                other => other,
             }
         };
         let tile = self
@@ -165,13 +175,38 @@ impl TileService {
     }
 }
 
-/// The tile from L2 when its zoom is kept there, else rendered (L3) and, when kept, stored
-/// for every replica. No L1: for the cache's own misses, and for export.
+impl TileService {
+    /// An L1 miss: from L2 or rendered, on a replica that has this version when there is one.
+    async fn fetch(
+        &self,
+        ds: &Dataset,
+        tms: TileMatrixSet,
+        coord: TileCoord,
+    ) -> Result<Tile, QueryError> {
+        let read = (!self.replicas.is_empty()).then(|| {
+            self.replicas
+                .pool_for(&self.pool, ReadKind::Plain, &[(ds.id.as_str(), ds.version)])
+        });
+        if self.prerendered {
+            render(&self.pool, read.as_ref(), ds, tms, coord).await
+        } else {
+            let pool = read.as_ref().unwrap_or(&self.pool);
+            let tile = render_with(&pool.get().await?, ds, tms, coord).await;
+            metrics::tile(TileLevel::Render, coord.z);
+            tile
+        }
+    }
+}
+
+/// The tile from L2 when its zoom is kept there, else rendered (L3) — on `read`, a replica,
+/// when given — and, when kept, stored for every server. No L1: for the cache's own misses,
+/// and for export.
 ///
 /// # Errors
 /// When the database fails.
 pub async fn render(
     pool: &Pool,
+    read: Option<&Pool>,
     ds: &Dataset,
     tms: TileMatrixSet,
     coord: TileCoord,
@@ -183,13 +218,37 @@ pub async fn render(
         metrics::tile(TileLevel::L2, coord.z);
         return Ok(tile);
     }
-    let tile = render_with(&client, ds, tms, coord).await?;
+    let tile = match read {
+        // The primary's connection is not held while a replica renders.
+        Some(read) => {
+            drop(client);
+            let tile = render_with(&read.get().await?, ds, tms, coord).await?;
+            metrics::tile(TileLevel::Render, coord.z);
+            if kept {
+                store_rendered(&pool.get().await?, ds, (tms, coord), &tile).await;
+            }
+            return Ok(tile);
+        }
+        None => render_with(&client, ds, tms, coord).await?,
+    };
     metrics::tile(TileLevel::Render, coord.z);
-    if kept && let Err(e) = store::put(&client, ds, tms, coord, &tile).await {
-        // The tile is good; only sharing it failed (a read-only replica, say).
-        tracing::warn!(dataset = %ds.id, %coord, "could not store a rendered tile: {e}");
+    if kept {
+        store_rendered(&client, ds, (tms, coord), &tile).await;
     }
     Ok(tile)
+}
+
+/// Stores a rendered tile in L2 for every server. The tile is good whatever happens here:
+/// a failure only means it is not shared.
+async fn store_rendered(
+    client: &deadpool_postgres::Client,
+    ds: &Dataset,
+    (tms, coord): (TileMatrixSet, TileCoord),
+    tile: &Tile,
+) {
+    if let Err(e) = store::put(client, ds, tms, coord, tile).await {
+        tracing::warn!(dataset = %ds.id, %coord, "could not store a rendered tile: {e}");
+    }
 }
 
 /// Runs the dataset's `ST_AsMVT` query for `coord` on `client` and compresses the result.

@@ -8,7 +8,9 @@ use serde_json::{Value, json};
 
 use super::{accept, collection, query_pairs};
 use crate::app::AppState;
+use crate::datasets::Dataset;
 use crate::db::QueryError;
+use crate::db::replicas::ReadKind;
 use crate::http::ApiError;
 use crate::http::auth::Caller;
 use crate::http::base_url::base_url;
@@ -44,7 +46,9 @@ pub async fn page(
     let mut dataset = collection(&app, &caller, &id)?;
     // A reload may drop the table between reading the registry and querying it: read the
     // registry again and ask the new version once. A page link of the old version is a 409.
-    for attempt in 0..2 {
+    // A replica's replay may cancel the read: the primary is asked once.
+    let (mut reloaded, mut on_primary) = (false, false);
+    for _ in 0..3 {
         let req = ItemsRequest::parse(&params, &dataset, accept(&headers))?;
         let format = req.format;
         let crs = content_crs(&req);
@@ -57,7 +61,12 @@ pub async fn page(
             time_stamp: now_rfc3339(),
             items_url,
         };
-        match items::page(&app.pool, dataset.clone(), req, context).await {
+        let pool = if on_primary {
+            app.pool.clone()
+        } else {
+            read_pool(&app, &dataset)
+        };
+        match items::page(&pool, dataset.clone(), req, context).await {
             Ok(page) => {
                 return Ok((
                     [
@@ -72,7 +81,11 @@ pub async fn page(
                 )
                     .into_response());
             }
-            Err(OgcError::Query(QueryError::StaleTable(_))) if attempt == 0 => {
+            Err(OgcError::Query(QueryError::RecoveryConflict(_))) if !on_primary => {
+                on_primary = true;
+            }
+            Err(OgcError::Query(QueryError::StaleTable(_))) if !reloaded => {
+                reloaded = true;
                 dataset = app
                     .datasets
                     .reload(&app.pool, &dataset.id)
@@ -84,6 +97,15 @@ pub async fn page(
         }
     }
     Err(OgcError::UnknownCollection(id).into())
+}
+
+/// Where to read `dataset`'s features: a replica that has its version, or the primary.
+fn read_pool(app: &AppState, dataset: &Dataset) -> deadpool_postgres::Pool {
+    app.replicas.pool_for(
+        &app.pool,
+        ReadKind::Plain,
+        &[(dataset.id.as_str(), dataset.version)],
+    )
 }
 
 /// One feature, with an `ETag`.
@@ -114,9 +136,13 @@ pub async fn one(
         fid: fid.chars().take(32).collect(),
     };
     let number: i64 = fid.parse().map_err(|_| not_found())?;
-    let (body, wkt) = items::feature(&app.pool, &dataset, &req, number)
-        .await?
-        .ok_or_else(not_found)?;
+    let found = match items::feature(&read_pool(&app, &dataset), &dataset, &req, number).await {
+        Err(OgcError::Query(QueryError::RecoveryConflict(_))) => {
+            items::feature(&app.pool, &dataset, &req, number).await
+        }
+        other => other,
+    };
+    let (body, wkt) = found?.ok_or_else(not_found)?;
     let base = base_url(&app.config, &headers);
     let collection_url = format!("{base}/collections/{}", dataset.id);
     let bytes = match req.format {
