@@ -79,6 +79,37 @@ async fn metrics_can_be_moved_or_turned_off_and_a_clashing_path_is_refused() {
 }
 
 #[tokio::test]
+async fn metrics_on_a_listener_of_their_own_are_off_the_public_one() {
+    use tower::ServiceExt;
+    let mut config = Config::default();
+    config.metrics.listen = Some(std::net::SocketAddr::from(([127, 0, 0, 1], 9100)));
+    let app = TestApp::with_config(config).await;
+    assert_eq!(app.get("/metrics").await.status, StatusCode::NOT_FOUND);
+    let own = rummet::http::metrics_router(app.state.clone())
+        .oneshot(
+            Request::get("/metrics")
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await
+        .expect("infallible");
+    assert_eq!(own.status(), StatusCode::OK);
+    let other = rummet::http::metrics_router(app.state.clone())
+        .oneshot(
+            Request::get("/catalog")
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await
+        .expect("infallible");
+    assert_eq!(
+        other.status(),
+        StatusCode::NOT_FOUND,
+        "only metrics on that listener"
+    );
+}
+
+#[tokio::test]
 async fn a_request_id_is_taken_from_the_proxy_or_made_and_always_returned() {
     let app = TestApp::new().await;
     let ask = |id: Option<&str>| {

@@ -927,6 +927,15 @@ async fn admins_seed_and_reload_catalog_datasets_as_jobs_and_see_every_organisat
     );
     assert_eq!(app.get("/collections/lan").await.status, StatusCode::OK);
 
+    let scraped = String::from_utf8_lossy(&app.get("/metrics").await.body).into_owned();
+    for wanted in [
+        "rummet_jobs_total{kind=\"seed\",result=\"succeeded\"}",
+        "rummet_jobs_total{kind=\"reload\",result=\"failed\"}",
+        "rummet_job_duration_seconds_count{kind=\"upload\"}",
+        "rummet_dataset_loaded_timestamp_seconds{dataset=\"region-jonkoping.strukturbild\"}",
+    ] {
+        assert!(scraped.contains(wanted), "{wanted} missing from /metrics");
+    }
     let all = send(&app, ("GET", "/api/jobs"), Some(&admin), None)
         .await
         .json();

@@ -99,7 +99,9 @@ pub fn render(app: &App) -> String {
     for ds in app.datasets.all_any() {
         let id = ds.id.to_string();
         metrics::gauge!("rummet_dataset_features", "dataset" => id.clone()).set(ds.features as f64);
-        metrics::gauge!("rummet_dataset_version", "dataset" => id).set(ds.version as f64);
+        metrics::gauge!("rummet_dataset_version", "dataset" => id.clone()).set(ds.version as f64);
+        metrics::gauge!("rummet_dataset_loaded_timestamp_seconds", "dataset" => id)
+            .set(ds.loaded_epoch);
     }
     if let Some(rss) = resident_bytes() {
         metrics::gauge!("rummet_process_resident_memory_bytes").set(rss as f64);

@@ -74,14 +74,29 @@ for path in sorted((deploy / "kubernetes").glob("*.yaml")):
             names = [e.get("name") for e in c.get("env", [])]
             if "DATABASE_URL" not in names:
                 problem(path, "DATABASE_URL must come from the Secret")
+            if "RUMMET__DATABASE_READ_URL" not in names:
+                problem(path, "RUMMET__DATABASE_READ_URL must name the replicas' service")
 
 # Compose.
 compose_path = deploy / "compose" / "compose.yaml"
 compose = yaml.safe_load(compose_path.read_text())
 services = compose.get("services", {})
-for name in ["db", "rummet-a", "rummet-b", "nginx"]:
+for name in ["db", "db-replica", "rummet-a", "rummet-b", "nginx"]:
     if name not in services:
         problem(compose_path, f"no service {name}")
+replica = services.get("db-replica", {})
+if "pg_basebackup" not in " ".join(map(str, replica.get("entrypoint", []))) or "-R" not in " ".join(
+    map(str, replica.get("entrypoint", []))
+):
+    problem(compose_path, "db-replica must start as a streaming replica of db (pg_basebackup -R)")
+for name in ["rummet-a", "rummet-b"]:
+    start = " ".join(map(str, services.get(name, {}).get("entrypoint", [])))
+    if "RUMMET__DATABASE_READ_URL" not in start or "db-replica" not in start:
+        problem(compose_path, f"{name} must read from db-replica (RUMMET__DATABASE_READ_URL)")
+for volume in services.get("db", {}).get("volumes", []):
+    source = volume.split(":")[0]
+    if source.startswith(".") and not (compose_path.parent / source).is_file():
+        problem(compose_path, f"db mounts {source}, which does not exist")
 for name in ["rummet-a", "rummet-b"]:
     check = services.get(name, {}).get("healthcheck", {}).get("test", [])
     if not any("/ready" in str(t) for t in check):

@@ -94,6 +94,29 @@ async fn serve(
         }
         std::future::pending::<()>().await;
     };
+    let metrics_listener = match config.metrics.listen {
+        Some(at) => Some(
+            tokio::net::TcpListener::bind(at)
+                .await
+                .with_context(|| format!("cannot listen for metrics on {at}"))?,
+        ),
+        None => None,
+    };
+    let metrics_stop = stop.clone();
+    let metrics_router = http::metrics_router(AppState(app.clone()));
+    let metrics_serving = async move {
+        match metrics_listener {
+            Some(listener) => {
+                println!("metrics on http://{}", listener.local_addr()?);
+                http::serve::serve(listener, metrics_router, &config.limits, async move {
+                    let mut stop = metrics_stop;
+                    let _ = stop.wait_for(|s| *s).await;
+                })
+                .await
+            }
+            None => std::future::pending().await,
+        }
+    };
     let serving = http::serve::serve(
         listener,
         http::router(AppState(app)),
@@ -104,6 +127,7 @@ async fn serve(
     );
     let outcome = tokio::select! {
         result = serving => result.context("HTTP server"),
+        result = metrics_serving => result.context("metrics listener"),
         () = pre_render => Ok(()),
     };
     listen_task.abort();

@@ -88,6 +88,9 @@ pub struct MetricsConfig {
     /// Where: `/metrics` by default; an unguessable path keeps them off a public listener
     /// when no proxy filters it.
     pub path: String,
+    /// Serve them on a listener of their own (`127.0.0.1:9100`, say), and not on the public
+    /// one.
+    pub listen: Option<SocketAddr>,
 }
 
 impl Default for MetricsConfig {
@@ -95,6 +98,7 @@ impl Default for MetricsConfig {
         Self {
             enabled: true,
             path: "/metrics".into(),
+            listen: None,
         }
     }
 }

@@ -42,6 +42,9 @@ pub struct Dataset {
     pub table_name: String,
     /// When it was loaded (UTC, RFC 3339).
     pub loaded_at: String,
+    /// The same, in seconds since 1970, for `/metrics`.
+    #[serde(skip)]
+    pub loaded_epoch: f64,
     /// Features read from the source.
     pub rows_read: i64,
     /// Features in this version.
@@ -127,6 +130,7 @@ pub struct FieldInfo {
 const SELECT: &str = "SELECT id, title, title_en, agency, description, licence, attribution, role, \
     geometry_type, source, sha256, version, table_name, \
     to_char(loaded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS loaded_at, \
+    extract(epoch FROM loaded_at)::float8 AS loaded_epoch, \
     rows_read, rows_loaded, rows_repaired, rows_rejected, rows_filtered, rows_flattened, \
     dropped_dimensions, warnings, bounds, minzoom, maxzoom, fields, l2_maxzoom, zoom_bands, \
     catalog->>'cache_control' AS cache_control, organisation, visibility, \
@@ -173,6 +177,7 @@ fn from_row(row: &Row) -> Option<Dataset> {
         version: row.get("version"),
         table_name: row.get("table_name"),
         loaded_at: row.get("loaded_at"),
+        loaded_epoch: row.get("loaded_epoch"),
         rows_read: row.get("rows_read"),
         features: row.get("rows_loaded"),
         rows_repaired: row.get("rows_repaired"),

@@ -86,7 +86,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/stats/{dataset}/border", get(stats::at_border))
         .route("/api/divisions/{division}", get(stats::units))
-        .route(&state.config.metrics.path, get(admin::metrics))
+        .merge(public_metrics(&state))
         .route("/api/whoami", get(admin::whoami))
         .route("/api/audit", get(admin::audit))
         .route("/api/admin/datasets/{id}/purge", post(admin::purge))
@@ -140,6 +140,23 @@ pub fn router(state: AppState) -> Router {
                 ),
         )
         .layer(axum::middleware::from_fn(observe::with_id))
+        .with_state(state)
+}
+
+/// `/metrics` on the public listener, unless it has a listener of its own.
+fn public_metrics(state: &AppState) -> Router<AppState> {
+    match state.config.metrics.listen {
+        Some(_) => Router::new(),
+        None => Router::new().route(&state.config.metrics.path, get(admin::metrics)),
+    }
+}
+
+/// The router of the metrics' own listener (`metrics.listen`): the metrics path only.
+pub fn metrics_router(state: AppState) -> Router {
+    let path = state.config.metrics.path.clone();
+    Router::new()
+        .route(&path, get(admin::metrics))
+        .fallback(not_found)
         .with_state(state)
 }
 

@@ -208,6 +208,7 @@ fn visible(job: &Job, viewer: &Principal) -> bool {
 /// [`Tracker::finish`].
 pub struct Tracker {
     id: i64,
+    started: std::time::Instant,
     pool: Pool,
     state: Arc<Progress>,
     beat: tokio::task::JoinHandle<()>,
@@ -268,8 +269,10 @@ impl Tracker {
                 }
             }
         });
+        metrics::gauge!("rummet_jobs_running").increment(1.0);
         Self {
             id,
+            started: std::time::Instant::now(),
             pool,
             state,
             beat,
@@ -299,10 +302,25 @@ impl Tracker {
         }
     }
 
-    /// Ends the job with its report, or why it failed.
-    pub async fn finish(self, result: Result<Value, String>) {
+    /// Ends the job of `kind` with its report, or why it failed.
+    pub async fn finish(self, kind: JobKind, result: Result<Value, String>) {
         self.beat.abort();
         let (phase, rows, total) = self.state.snapshot();
+        let took = self.started.elapsed().as_secs_f64();
+        let outcome = if result.is_ok() {
+            "succeeded"
+        } else {
+            "failed"
+        };
+        metrics::gauge!("rummet_jobs_running").decrement(1.0);
+        metrics::counter!("rummet_jobs_total", "kind" => kind.as_str(), "result" => outcome)
+            .increment(1);
+        metrics::histogram!("rummet_job_duration_seconds", "kind" => kind.as_str()).record(took);
+        if rows > 0 && took > 0.0 {
+            #[expect(clippy::cast_precision_loss, reason = "a rate, not a count")]
+            let rate = rows as f64 / took;
+            metrics::gauge!("rummet_job_rows_per_second", "kind" => kind.as_str()).set(rate);
+        }
         let (state, phase, report, error) = match result {
             Ok(report) => ("succeeded", "done", Some(report), None),
             Err(e) => ("failed", phase, None, Some(e)),

@@ -265,7 +265,7 @@ async fn finish(
             Outcome::Failed
         }
     };
-    tracker.finish(result).await;
+    tracker.finish(kind, result).await;
     audit(app, Some(who), (kind.action(), dataset), outcome, &detail).await;
 }
 

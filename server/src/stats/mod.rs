@@ -602,6 +602,7 @@ pub(crate) mod testing {
             version: 1,
             table_name: format!("{id}_v1"),
             loaded_at: String::new(),
+            loaded_epoch: 0.0,
             rows_read: 0,
             features: 0,
             rows_repaired: 0,
