@@ -647,6 +647,27 @@ async fn a_replacement_swaps_in_whole_a_failed_one_leaves_the_old_serving_and_ro
     )
     .await;
     assert_eq!(none.status, StatusCode::NOT_FOUND);
+    // After a new version, a rollback goes to what served before it — version 1 — not to
+    // the higher-numbered version 2 that was rolled away from.
+    let v3 = send_form(
+        &app,
+        ("PUT", &format!("/api/datasets/{id}")),
+        Some(&own),
+        &json!({}),
+        ("v3.geojson", &squares(4, 0.02)),
+    )
+    .await;
+    assert_eq!(finished(&app, &own, &v3).await["state"], "succeeded");
+    assert_eq!(count(&app, id).await, 4);
+    let back = send(
+        &app,
+        ("POST", &format!("/api/datasets/{id}/rollback")),
+        Some(&own),
+        None,
+    )
+    .await;
+    assert_eq!(finished(&app, &own, &back).await["state"], "succeeded");
+    assert_eq!(count(&app, id).await, 2);
 
     removing_takes_features_tiles_and_tables(&app, &own, id).await;
 }

@@ -134,6 +134,9 @@ for replica in ["rummet-a:3000", "rummet-b:3000"]:
         problem(nginx, f"does not balance over {replica}")
 if "proxy_no_cache $http_authorization $arg_key" not in conf:
     problem(nginx, "must never cache answers to requests with an API key")
+upload = re.search(r"location /api/datasets \{(.*?)\}", conf, re.S)
+if not upload or "proxy_request_buffering off" not in upload.group(1) or "client_max_body_size" not in upload.group(1):
+    problem(nginx, "uploads (/api/datasets) need their own body size and unbuffered streaming")
 for include in re.findall(r"include\s+/etc/nginx/conf\.d/(\S+);", conf):
     if not (nginx.parent / include).is_file():
         problem(nginx, f"includes {include}, which does not exist")

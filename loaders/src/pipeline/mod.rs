@@ -99,6 +99,9 @@ pub struct LoadOptions<'a> {
     /// Called as the load enters each step: `reading`, `validating`, `building`,
     /// `overlaying`, `committing`.
     pub phase: &'a (dyn Fn(&'static str) + Sync),
+    /// Refuse the load when the dataset is loaded already (an upload of a new dataset, which
+    /// must not replace one another server has just taken in).
+    pub new_only: bool,
 }
 
 impl Default for LoadOptions<'_> {
@@ -111,6 +114,7 @@ impl Default for LoadOptions<'_> {
             keep_versions: 0,
             owner: None,
             phase: &|_| {},
+            new_only: false,
         }
     }
 }
@@ -144,7 +148,7 @@ async fn load_named(
         .transaction()
         .await
         .map_err(LoadError::db("starting the load transaction"))?;
-    let version = begin(&tx, entry).await?;
+    let version = begin(&tx, entry, options.new_only.then_some(name.as_str())).await?;
     let forgotten = versions::retire(&tx, entry.id.as_str(), options.keep_versions).await?;
     let slot = parts::prepare(&tx, entry, (&name, options.part), options.replace_whole).await?;
     let fid_base = slot.as_ref().map_or(0, |s| s.base);
@@ -289,20 +293,46 @@ async fn open_checked(
     Ok((reader, sha256, expected))
 }
 
-/// Prepares the load transaction: quiet notices, one load of a dataset at a time, a new
-/// version number.
-async fn begin(tx: &Transaction<'_>, entry: &CatalogEntry) -> Result<i64> {
+/// Prepares the load transaction: quiet notices, one load of a dataset at a time (refused
+/// when `new_only` and the dataset exists), a new version number.
+async fn begin(tx: &Transaction<'_>, entry: &CatalogEntry, new_only: Option<&str>) -> Result<i64> {
     // ST_IsValid reports every defect as a NOTICE; the report counts them instead. The
     // server's statement timeout guards requests, not loads: a national overlay takes minutes.
     tx.batch_execute("SET LOCAL client_min_messages = warning; SET LOCAL statement_timeout = 0")
         .await
         .map_err(LoadError::db("configuring the load session"))?;
     lock_dataset(tx, entry.id.as_str()).await?;
+    if let Some(input) = new_only {
+        refuse_existing(tx, entry, input).await?;
+    }
     Ok(tx
         .query_one("SELECT nextval('rummet.dataset_version')", &[])
         .await
         .map_err(LoadError::db("allocating a version"))?
         .get(0))
+}
+
+/// Refuses to load over a dataset that is loaded already: asked under the dataset's lock, so
+/// two uploads of one new id, or one racing another server's, cannot both create it.
+async fn refuse_existing(tx: &Transaction<'_>, entry: &CatalogEntry, input: &str) -> Result<()> {
+    let exists = tx
+        .query_opt(
+            "SELECT 1 FROM rummet.datasets WHERE id = $1",
+            &[&entry.id.as_str()],
+        )
+        .await
+        .map_err(LoadError::db("looking for the dataset"))?
+        .is_some();
+    if exists {
+        return Err(LoadError::Rejected {
+            input: input.to_owned(),
+            message: format!(
+                "{} exists: send a new version with PUT /api/datasets/{}",
+                entry.id, entry.id
+            ),
+        });
+    }
+    Ok(())
 }
 
 /// Waits for any other load, rollback or removal of dataset `id`, then holds it off until

@@ -49,22 +49,23 @@ pub struct RollbackReport {
 /// forgotten ones, to drop after the commit; with `keep` 0 nothing is kept and the caller
 /// drops the replaced table as before.
 pub(super) async fn retire(tx: &Transaction<'_>, id: &str, keep: u32) -> Result<Vec<String>> {
-    if keep == 0 {
-        return Ok(Vec::new());
+    if keep > 0 {
+        tx.execute(include_str!("retire.sql"), &[&id])
+            .await
+            .map_err(LoadError::db("keeping the replaced version"))?;
     }
-    tx.execute(include_str!("retire.sql"), &[&id])
-        .await
-        .map_err(LoadError::db("keeping the replaced version"))?;
+    // Also with `keep` 0: versions kept before (a rollback keeps one) go.
     prune(tx, id, keep).await
 }
 
-/// Forgets the kept versions of `id` beyond the newest `keep`; their tables, to drop.
+/// Forgets the kept versions of `id` beyond the `keep` replaced last; their tables, to drop.
+/// By when they were replaced, not by number: a rollback serves an older number again.
 async fn prune(tx: &Transaction<'_>, id: &str, keep: u32) -> Result<Vec<String>> {
     Ok(tx
         .query(
             "DELETE FROM rummet.dataset_versions WHERE dataset = $1 AND version NOT IN \
                (SELECT version FROM rummet.dataset_versions WHERE dataset = $1 \
-                ORDER BY version DESC LIMIT $2) RETURNING table_name",
+                ORDER BY retired_at DESC, version DESC LIMIT $2) RETURNING table_name",
             &[&id, &i64::from(keep)],
         )
         .await
@@ -99,7 +100,7 @@ pub async fn list(client: &impl GenericClient, id: &DatasetId) -> Result<Vec<Ver
         .collect())
 }
 
-/// Swaps kept version `to` (the newest kept one when `None`) of `id` back in, keeping the
+/// Swaps kept version `to` (the one replaced last when `None`) of `id` back in, keeping the
 /// serving one in its place, so a rollback can itself be undone. Who owns and may see the
 /// dataset stays as it is now.
 ///
@@ -129,7 +130,7 @@ pub async fn rollback(
         .query_opt(
             "SELECT version, registry, parts FROM rummet.dataset_versions \
              WHERE dataset = $1 AND ($2::bigint IS NULL OR version = $2) \
-             ORDER BY version DESC LIMIT 1",
+             ORDER BY retired_at DESC, version DESC LIMIT 1",
             &[&id.as_str(), &to],
         )
         .await

@@ -1,4 +1,4 @@
--- The serving version of a dataset, then the kept ones, newest first. Sources are file names,
+-- The serving version of a dataset, then the kept ones, the one replaced last first. Sources are file names,
 -- never a server path.
 SELECT version, serving, CASE WHEN source ~ '^https?://' THEN source ELSE regexp_replace(source, '^.*/', '') END AS source,
        sha256, to_char(loaded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS loaded_at,
@@ -14,4 +14,4 @@ FROM (
            ARRAY(SELECT e->>'part' FROM jsonb_array_elements(v.parts) e ORDER BY 1)
     FROM rummet.dataset_versions v WHERE v.dataset = $1
 ) all_versions
-ORDER BY serving DESC, version DESC
+ORDER BY serving DESC, retired_at DESC NULLS FIRST, version DESC

@@ -12,6 +12,10 @@ use crate::{LoadError, Result};
 /// `.cpg`, a `.prj`) compresses well past any sensible ratio.
 const RATIO_FLOOR_BYTES: u64 = 1 << 20;
 
+/// Most members an uploaded zip may have: a dataset's files are a handful, and each member
+/// unpacked is a file on the server's disk.
+const MAX_MEMBERS: usize = 10_000;
+
 /// The member names of the zip at `path`, once it has passed the checks.
 ///
 /// # Errors
@@ -28,6 +32,15 @@ pub(super) fn checked_members(path: &Path, input: &str, limits: &Limits) -> Resu
     })?;
     let mut zip =
         zip::ZipArchive::new(file).map_err(|e| reject(format!("not a readable zip: {e}")))?;
+    if zip.len() > MAX_MEMBERS {
+        return Err(LoadError::TooLarge {
+            input: input.to_owned(),
+            message: format!(
+                "the zip holds {} files, more than the {MAX_MEMBERS} an upload may; nothing was unpacked",
+                zip.len()
+            ),
+        });
+    }
     let mut total = 0u64;
     let mut names = Vec::with_capacity(zip.len());
     for i in 0..zip.len() {

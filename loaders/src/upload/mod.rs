@@ -24,6 +24,10 @@ use crate::catalog::{
 use crate::read::{self, Feature, Input, Probe};
 use crate::{LoadError, Result};
 
+/// Most fields an upload may have (PostgreSQL takes 1,600 columns; a GeoJSON's every
+/// distinct property is one).
+const MAX_FIELDS: usize = 1000;
+
 /// Caps on what an uploaded archive may unpack to.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
@@ -456,6 +460,15 @@ fn set_fields(entry: &mut CatalogEntry, meta: &UploadMeta) -> Result<()> {
             && entry.source.x.as_deref() != Some(s.as_str())
             && entry.source.y.as_deref() != Some(s.as_str())
     });
+    if sources.len() > MAX_FIELDS {
+        return Err(LoadError::Rejected {
+            input: entry.source.file.clone(),
+            message: format!(
+                "the file has {} fields, more than the {MAX_FIELDS} a dataset may",
+                sources.len()
+            ),
+        });
+    }
     let columns = names::columns(&sources);
     let kinds: BTreeMap<String, FieldType> = entry
         .fields

@@ -3,8 +3,24 @@
 
 use unicode_normalization::UnicodeNormalization;
 
-/// Columns the pipeline adds itself.
-const RESERVED: [&str; 5] = ["fid", "geom", "minzoom", "area_m2", "length_m"];
+/// Columns the pipeline adds itself, and names its build queries use beside the fields.
+const RESERVED: [&str; 15] = [
+    "fid",
+    "geom",
+    "minzoom",
+    "area_m2",
+    "length_m",
+    "wkb",
+    "geom_3006",
+    "geom_z5",
+    "geom_z8",
+    "geom_z11",
+    "g",
+    "g0",
+    "bad",
+    "g3857",
+    "g3006",
+];
 
 /// Longest column name (as for a dataset name).
 const MAX_LEN: usize = 40;

@@ -8,6 +8,9 @@
 //!
 //! A read a replica cancels because replay had to remove what it was reading ("conflict with
 //! recovery") is asked again of the primary, through [`on_primary`].
+//!
+//! Each URL must name one replica: the check holds for the server the watcher reads, so a
+//! URL behind a balancer over several replicas could read a lagging one.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -31,6 +34,8 @@ pub struct Replica {
     pub pool: Pool,
     /// Statistics questions, bounded apart as on the primary.
     pub stats_pool: Pool,
+    /// The watcher's own connection: a busy read pool must not make the replica look down.
+    watch_pool: Pool,
     seen: RwLock<HashMap<String, i64>>,
     up: AtomicBool,
 }
@@ -97,9 +102,14 @@ impl Replicas {
                     pg.get_ports().first().copied().unwrap_or(5432),
                     pg.get_dbname().unwrap_or_default()
                 );
+                let one = DbConfig {
+                    pool_size: 1,
+                    ..db.clone()
+                };
                 Ok(Arc::new(Replica {
                     name,
                     pool: pool::build(pg.clone(), db)?,
+                    watch_pool: pool::build(pg.clone(), &one)?,
                     stats_pool: pool::build(pg, stats)?,
                     seen: RwLock::default(),
                     up: AtomicBool::new(false),
@@ -171,7 +181,7 @@ impl Replicas {
 /// Reads the replica's registry once; a replica that does not answer is down until it does.
 async fn watch_once(replica: &Replica) {
     let read = async {
-        let client = replica.pool.get().await.map_err(|e| e.to_string())?;
+        let client = replica.watch_pool.get().await.map_err(|e| e.to_string())?;
         let rows = client
             .query("SELECT id, version FROM rummet.datasets", &[])
             .await

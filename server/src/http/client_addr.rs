@@ -66,29 +66,35 @@ fn masked(bits: u128, width: u8, prefix: u8) -> u128 {
     }
 }
 
-/// The client's address: `peer` itself, or, when `peer` is a trusted proxy, the last address
-/// in `X-Forwarded-For` that is not (proxies append the address they saw, so the right end
-/// is the nearest and the left end is whatever the client wrote).
+/// The client's address: `peer` itself, or, when `peer` is a trusted proxy, the nearest
+/// address in `X-Forwarded-For` that is not (proxies append the address they saw, so the right
+/// end is the nearest and the left end is whatever the client wrote). The walk stops at an
+/// entry that does not parse, and when every entry is a trusted proxy the nearest one is the
+/// client: never an address the client wrote itself.
 #[must_use]
 pub fn client(peer: IpAddr, headers: &HeaderMap, trusted: &[Network]) -> IpAddr {
     let is_trusted = |ip: IpAddr| trusted.iter().any(|n| n.contains(ip));
     if !is_trusted(peer) {
         return peer;
     }
-    let forwarded: Vec<IpAddr> = headers
+    let entries: Vec<&str> = headers
         .get_all("x-forwarded-for")
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
-        .filter_map(|a| a.trim().parse().ok())
+        .map(str::trim)
         .collect();
-    forwarded
-        .iter()
-        .rev()
-        .copied()
-        .find(|ip| !is_trusted(*ip))
-        .or_else(|| forwarded.first().copied())
-        .unwrap_or(peer)
+    let mut nearest = None;
+    for entry in entries.iter().rev() {
+        let Ok(ip) = entry.parse::<IpAddr>() else {
+            break;
+        };
+        if !is_trusted(ip) {
+            return ip;
+        }
+        nearest.get_or_insert(ip);
+    }
+    nearest.unwrap_or(peer)
 }
 
 #[cfg(test)]
@@ -122,6 +128,12 @@ mod tests {
         let h = headers("10.0.0.9");
         assert_eq!(client(ip("203.0.113.5"), &h, &trusted), ip("203.0.113.5"));
         assert_eq!(client(ip("203.0.113.5"), &h, &[]), ip("203.0.113.5"));
+        // Behind the proxy, a trusted-looking address the client wrote, or garbage after
+        // which it wrote one, is not taken: the nearest is.
+        let forged = headers("10.9.9.9, 10.0.0.3");
+        assert_eq!(client(ip("10.0.0.2"), &forged, &trusted), ip("10.0.0.3"));
+        let garbled = headers("198.51.100.9, 10.0.0.5:4431");
+        assert_eq!(client(ip("10.0.0.2"), &garbled, &trusted), ip("10.0.0.2"));
     }
 
     #[test]

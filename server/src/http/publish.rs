@@ -291,19 +291,19 @@ async fn receive(
     while let Some(field) = next_field(&mut form).await? {
         match field.name() {
             Some("meta") => {
-                let text = field.text().await.map_err(multipart_error)?;
-                if text.len() > MAX_META_BYTES {
-                    return Err(ApiError::bad_request(
-                        "invalid_upload",
-                        "the meta part is over 1 MiB",
-                    ));
-                }
-                meta = Some(serde_json::from_str::<UploadMeta>(&text).map_err(|e| {
+                let text = small_part(field, MAX_META_BYTES).await?;
+                meta = Some(serde_json::from_slice::<UploadMeta>(&text).map_err(|e| {
                     ApiError::bad_request(
                         "invalid_upload",
                         format!("meta is not the JSON expected: {e}"),
                     )
                 })?);
+            }
+            Some("file") if file.is_some() => {
+                return Err(ApiError::bad_request(
+                    "invalid_upload",
+                    "the form has two `file` parts: upload one file per dataset (zip a Shapefile's parts)",
+                ));
             }
             Some("file") => {
                 let name = file_name(field.file_name());
@@ -339,6 +339,25 @@ async fn receive(
             bytes,
         },
     ))
+}
+
+/// A small part, read chunk by chunk and refused past `max` bytes before it is all in memory.
+async fn small_part(mut field: Field<'_>, max: usize) -> Result<Vec<u8>, ApiError> {
+    let mut out = Vec::new();
+    loop {
+        let chunk = match tokio::time::timeout(IDLE, field.chunk()).await {
+            Ok(chunk) => chunk.map_err(multipart_error)?,
+            Err(_) => return Err(idle()),
+        };
+        let Some(chunk) = chunk else { return Ok(out) };
+        if out.len() + chunk.len() > max {
+            return Err(ApiError::bad_request(
+                "invalid_upload",
+                format!("the meta part is over {} KiB", max >> 10),
+            ));
+        }
+        out.extend_from_slice(&chunk);
+    }
 }
 
 async fn next_field(form: &mut Multipart) -> Result<Option<Field<'_>>, ApiError> {

@@ -187,6 +187,9 @@ pub async fn list(
     viewer: &Principal,
     limit: i64,
 ) -> Result<Vec<Job>, PublishError> {
+    if !viewer.may(crate::access::Scope::Publish) {
+        return Ok(Vec::new());
+    }
     let org = (viewer.scope != crate::access::Scope::Admin).then_some(viewer.organisation.as_str());
     let rows = client
         .query(
@@ -199,9 +202,12 @@ pub async fn list(
     Ok(rows.iter().map(from_row).collect())
 }
 
+/// An organisation's jobs are its publishers' (their reports name private datasets); all
+/// jobs are admins'.
 fn visible(job: &Job, viewer: &Principal) -> bool {
     viewer.scope == crate::access::Scope::Admin
-        || job.organisation.as_deref() == Some(viewer.organisation.as_str())
+        || viewer.may(crate::access::Scope::Publish)
+            && job.organisation.as_deref() == Some(viewer.organisation.as_str())
 }
 
 /// A running job's progress, written to its row every second by a task of its own until

@@ -134,6 +134,16 @@ pub async fn replace(
         }
         let visibility = visibility(meta.visibility.as_deref())?;
         let plan = if let Some(org) = id.namespace() {
+            // The owner is always set: should the dataset be removed while this one is
+            // described, the new version must not come back public and ownerless.
+            let visibility = match visibility {
+                Some(v) => v,
+                None => app
+                    .datasets
+                    .get_any(&id)
+                    .map(|d| d.visibility)
+                    .ok_or_else(|| PublishError::NotFound(format!("{id} is not loaded")))?,
+            };
             let previous = serving_entry(app, &id).await?;
             meta.inherit(&previous);
             let entry = describe(app, &id, &meta, &file, org).await?;
@@ -142,7 +152,7 @@ pub async fn replace(
                 entry,
                 infer: Some(meta),
                 input: file.input(),
-                owner: visibility.map(|v| (org.to_owned(), v)),
+                owner: Some((org.to_owned(), visibility)),
             }
         } else {
             let entry = catalog::get(&id)

@@ -94,6 +94,7 @@ async fn run_load(app: &AppState, tracker: &Tracker, plan: LoadPlan) -> Result<V
         phase: &phase,
         owner,
         keep_versions: app.config.publishing.keep_versions,
+        new_only: plan.kind == JobKind::Upload,
         ..LoadOptions::default()
     };
     let report = pipeline::load(&mut client, &entry, &plan.input, options)

@@ -154,13 +154,17 @@ impl StatsService {
             )));
         }
         let within_text = units_text(&within);
-        let key = cache_key(&q, &[&by], within_text.as_deref(), "");
+        // The units of `in=` are read too: their divisions' versions count like `by`'s.
+        let mut touched: Vec<&Dataset> = vec![&by];
+        touched.extend(within.iter().map(|w| &*w.division));
+        let key = cache_key(&q, &touched, within_text.as_deref(), "");
         if let Some(hit) = self.cache.get(&key).await {
             metrics::counter!("rummet_stats_cache_total", "result" => "hit").increment(1);
             return Ok(hit);
         }
         metrics::counter!("rummet_stats_cache_total", "result" => "miss").increment(1);
-        let client = Guarded::new(self.read(&[&q.dataset, &by]).get().await?);
+        touched.push(&q.dataset);
+        let client = Guarded::new(self.read(&touched).get().await?);
         let asked = async {
             let overlay = overlay(&*client, &q.dataset, &by).await?;
             for w in &within {
