@@ -9,6 +9,7 @@ pub mod demo;
 pub mod discover;
 mod error;
 pub mod glob;
+pub mod network;
 pub mod pipeline;
 pub mod read;
 pub mod upload;
