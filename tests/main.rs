@@ -18,6 +18,7 @@ mod errors;
 mod load_cli;
 mod loads;
 mod maps;
+mod network;
 mod observe;
 mod ogc;
 mod ogc_clients;

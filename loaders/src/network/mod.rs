@@ -10,8 +10,10 @@
 
 mod graph;
 mod nearest;
+mod read;
 pub mod speed;
 
 pub use graph::{Graph, Link, NodeId};
 pub use nearest::{Source, nearest};
+pub use read::links;
 pub use speed::{Profile, SpeedModel};
