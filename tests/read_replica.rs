@@ -13,9 +13,8 @@ use rummet::db::{self, ManagedCluster, QueryError, pool};
 use rummet_core::DatasetId;
 use rummet_loaders::catalog::{self, SourceFormat};
 use serde_json::{Value, json};
-use tokio_postgres::NoTls;
 
-use crate::support::{decode, geojson, get_with};
+use crate::support::{connect, decode, geojson, get_with};
 
 /// A square reserve of `half` metres around SWEREF 99 TM (e, n) near Jönköping.
 fn reserve(name: &str, (e, n): (f64, f64), half: f64) -> (Value, Value) {
@@ -44,18 +43,6 @@ async fn reads(state: &AppState, target: &str) -> f64 {
         .and_then(|l| l.rsplit(' ').next())
         .and_then(|v| v.parse().ok())
         .unwrap_or(0.0)
-}
-
-/// Connection to `dbname` on `cluster` over its socket.
-async fn connect(cluster: &ManagedCluster, dbname: &str) -> tokio_postgres::Client {
-    let (client, conn) = cluster
-        .connect_config(dbname)
-        .expect("running")
-        .connect(NoTls)
-        .await
-        .expect("connect");
-    tokio::spawn(conn);
-    client
 }
 
 /// The tile over the reserves, decoded: feature names.

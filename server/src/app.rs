@@ -32,6 +32,8 @@ pub struct App {
     pub requests: Arc<tokio::sync::Semaphore>,
     /// Invalid API keys per client address.
     pub key_failures: crate::access::FailureLimiter,
+    /// `trusted_proxies`, parsed once (validation refused any that do not parse).
+    pub trusted_proxies: Vec<crate::http::client_addr::Network>,
 }
 
 /// The one axum state: a cheap handle on [`App`].
@@ -88,7 +90,13 @@ impl App {
         let requests = Arc::new(tokio::sync::Semaphore::new(
             config.limits.max_concurrent_requests,
         ));
+        let trusted_proxies = config
+            .trusted_proxies
+            .iter()
+            .filter_map(|p| crate::http::client_addr::Network::parse(p).ok())
+            .collect();
         Self {
+            trusted_proxies,
             config,
             pg_config,
             pool,

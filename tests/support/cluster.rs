@@ -71,6 +71,7 @@ async fn setup() -> Shared {
     Shared { cluster, dir }
 }
 
+/// A connection to `dbname` on `cluster` over its socket, as its superuser.
 pub async fn connect(cluster: &ManagedCluster, dbname: &str) -> tokio_postgres::Client {
     let (client, conn) = cluster
         .connect_config(dbname)

@@ -18,7 +18,7 @@ use rummet::config::Config;
 use rummet::db::pool;
 use tower::ServiceExt;
 
-pub use cluster::TestDb;
+pub use cluster::{TestDb, connect};
 pub use mvt::decode;
 
 /// The production router over a fresh database of its own.

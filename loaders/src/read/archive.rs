@@ -125,7 +125,7 @@ pub(crate) fn local(
 }
 
 /// Whether the input starts like a zip archive.
-fn is_zip(input: &Input, bad: &dyn Fn(String) -> LoadError) -> Result<bool> {
+pub(crate) fn is_zip(input: &Input, bad: &dyn Fn(String) -> LoadError) -> Result<bool> {
     Ok(match input {
         Input::File(p) | Input::Upload { path: p, .. } => {
             let mut magic = [0u8; 4];
@@ -145,13 +145,15 @@ fn is_zip(input: &Input, bad: &dyn Fn(String) -> LoadError) -> Result<bool> {
 trait ReadSeek: io::Read + io::Seek {}
 impl<T: io::Read + io::Seek> ReadSeek for T {}
 
-fn has_ext(name: &str, ext: &str) -> bool {
+/// Whether `name` ends in `.ext`, ignoring case.
+pub(crate) fn has_ext(name: &str, ext: &str) -> bool {
     Path::new(name)
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case(ext))
 }
 
-fn stem(name: &str) -> &str {
+/// A member's file name without its directory and extension.
+pub(crate) fn stem(name: &str) -> &str {
     let base = name.rsplit('/').next().unwrap_or(name);
     base.rsplit_once('.').map_or(base, |(s, _)| s)
 }

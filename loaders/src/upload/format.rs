@@ -6,6 +6,7 @@ use std::io::Read;
 use std::path::Path;
 
 use crate::catalog::SourceFormat;
+use crate::read::archive;
 use crate::{LoadError, Result};
 
 const KNOWN: &str =
@@ -94,10 +95,7 @@ fn hidden(member: &str) -> bool {
 }
 
 fn has_ext(name: &str, exts: &[&str]) -> bool {
-    Path::new(name)
-        .extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| exts.iter().any(|x| e.eq_ignore_ascii_case(x)))
+    exts.iter().any(|x| archive::has_ext(name, x))
 }
 
 /// The members of `members` with one of `exts`, by stem: a zip holding several datasets of
@@ -106,9 +104,6 @@ pub(super) fn stems_with(members: &[String], exts: &[&str]) -> Vec<String> {
     members
         .iter()
         .filter(|m| !hidden(m) && has_ext(m, exts))
-        .map(|m| {
-            let base = m.rsplit('/').next().unwrap_or(m);
-            base.rsplit_once('.').map_or(base, |(s, _)| s).to_owned()
-        })
+        .map(|m| archive::stem(m).to_owned())
         .collect()
 }

@@ -259,11 +259,7 @@ fn source_of(upload: &Upload<'_>) -> Result<(Source, Option<i32>)> {
     let Input::Upload { path, .. } = upload.input else {
         return Err(reject("an upload is read from the file received".into()));
     };
-    let members = if is_zip(path)? {
-        Some(archive::checked_members(path, &name, upload.limits)?)
-    } else {
-        None
-    };
+    let members = zip_members(upload.input, upload.limits)?;
     let detected = format::detect(path, &name, members.as_deref())?;
     let member = match (&members, detected) {
         (Some(members), f) if f != SourceFormat::GeoPackage || meta.layer.is_none() => {
@@ -372,32 +368,11 @@ pub fn infer(
     let name = input.name();
     let mut entry = described.clone();
     if entry.source.format == SourceFormat::GeoJson {
-        let mut keys = entry.clone();
-        keys.fields.clear();
-        let probe = Probe::default();
-        keys.source.probe = Some(probe.clone());
-        read_every(&keys, input, &mut |_| {})?;
-        entry.source.probe = Some(probe);
-        let probed = entry
-            .source
-            .probe
-            .as_ref()
-            .map(Probe::probed)
-            .unwrap_or_default();
-        let sources: Vec<String> = probed.fields;
-        entry.fields = sources
-            .iter()
-            .map(|s| Field {
-                source: s.clone(),
-                column: String::new(),
-                kind: FieldType::Text,
-                aliases: Vec::new(),
-                required: false,
-                description: String::new(),
-                codes: BTreeMap::new(),
-            })
-            .collect();
-        entry.source.probe = None;
+        // No schema: the fields are every property any feature carries, read into a probe
+        // that `set_fields` names columns from.
+        entry.fields.clear();
+        entry.source.probe = Some(Probe::default());
+        read_every(&entry, input, &mut |_| {})?;
         set_fields(&mut entry, meta)?;
     }
     entry.source.probe = None;
@@ -555,28 +530,23 @@ fn epsg(crs: &str) -> std::result::Result<i32, String> {
         .map_err(|_| format!("meta.crs {crs:?} is not of the form EPSG:<code>"))
 }
 
-fn is_zip(path: &std::path::Path) -> Result<bool> {
-    use std::io::Read;
-    let mut magic = [0u8; 4];
-    let n = std::fs::File::open(path)
-        .and_then(|mut f| f.read(&mut magic))
-        .map_err(|source| LoadError::Io {
-            path: path.to_owned(),
-            source,
-        })?;
-    Ok(n == 4 && magic == *b"PK\x03\x04")
-}
-
 /// Checks an uploaded zip against the caps before anything is unpacked, for an upload read
 /// as a catalog entry says rather than described; anything else passes.
 ///
 /// # Errors
 /// As [`describe`] does for archives.
 pub fn check_archive(input: &Input, limits: &Limits) -> Result<()> {
-    if let Input::Upload { path, name } = input
-        && is_zip(path)?
-    {
-        archive::checked_members(path, name, limits)?;
+    zip_members(input, limits).map(drop)
+}
+
+/// The members of an uploaded zip, once they pass the caps; `None` for any other file.
+fn zip_members(input: &Input, limits: &Limits) -> Result<Option<Vec<String>>> {
+    match input {
+        Input::Upload { path, name }
+            if read::archive::is_zip(input, &LoadError::format(name, "zip"))? =>
+        {
+            archive::checked_members(path, name, limits).map(Some)
+        }
+        _ => Ok(None),
     }
-    Ok(())
 }

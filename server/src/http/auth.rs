@@ -11,7 +11,7 @@ use axum::http::header;
 use axum::http::request::Parts;
 
 use super::ApiError;
-use super::client_addr::{self, Network};
+use super::client_addr;
 use crate::access::{self, AccessError, Principal, Scope};
 use crate::app::AppState;
 
@@ -113,13 +113,7 @@ impl FromRequestParts<AppState> for Caller {
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
             .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip());
-        let trusted: Vec<Network> = app
-            .config
-            .trusted_proxies
-            .iter()
-            .filter_map(|p| Network::parse(p).ok())
-            .collect();
-        let addr = client_addr::client(peer, &parts.headers, &trusted);
+        let addr = client_addr::client(peer, &parts.headers, &app.trusted_proxies);
         app.key_failures.check(addr)?;
         let client = app.pool.get().await.map_err(AccessError::from)?;
         match access::authenticate(&**client, &key).await {

@@ -345,11 +345,9 @@ async fn receive(
 async fn small_part(mut field: Field<'_>, max: usize) -> Result<Vec<u8>, ApiError> {
     let mut out = Vec::new();
     loop {
-        let chunk = match tokio::time::timeout(IDLE, field.chunk()).await {
-            Ok(chunk) => chunk.map_err(multipart_error)?,
-            Err(_) => return Err(idle()),
+        let Some(chunk) = next_chunk(&mut field).await? else {
+            return Ok(out);
         };
-        let Some(chunk) = chunk else { return Ok(out) };
         if out.len() + chunk.len() > max {
             return Err(ApiError::bad_request(
                 "invalid_upload",
@@ -357,6 +355,14 @@ async fn small_part(mut field: Field<'_>, max: usize) -> Result<Vec<u8>, ApiErro
             ));
         }
         out.extend_from_slice(&chunk);
+    }
+}
+
+/// The part's next chunk, `None` at its end; a client silent for [`IDLE`] is cut off.
+async fn next_chunk(field: &mut Field<'_>) -> Result<Option<Bytes>, ApiError> {
+    match tokio::time::timeout(IDLE, field.chunk()).await {
+        Ok(chunk) => chunk.map_err(multipart_error),
+        Err(_) => Err(idle()),
     }
 }
 
@@ -374,11 +380,9 @@ async fn store(mut field: Field<'_>, path: &std::path::Path, max: u64) -> Result
     let mut out = tokio::fs::File::create(path).await.map_err(storage)?;
     let mut bytes = 0u64;
     loop {
-        let chunk = match tokio::time::timeout(IDLE, field.chunk()).await {
-            Ok(chunk) => chunk.map_err(multipart_error)?,
-            Err(_) => return Err(idle()),
+        let Some(chunk) = next_chunk(&mut field).await? else {
+            break;
         };
-        let Some(chunk) = chunk else { break };
         bytes += chunk.len() as u64;
         if bytes > max {
             return Err(ApiError::with_status(

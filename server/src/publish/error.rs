@@ -46,6 +46,12 @@ impl From<deadpool_postgres::PoolError> for PublishError {
     }
 }
 
+impl From<rummet_core::InvalidDatasetId> for PublishError {
+    fn from(e: rummet_core::InvalidDatasetId) -> Self {
+        Self::Invalid(e.to_string())
+    }
+}
+
 impl From<LoadError> for PublishError {
     /// What the loader refuses is the uploader's to fix; what fails in the database or on
     /// disk is the server's.

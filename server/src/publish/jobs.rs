@@ -82,6 +82,7 @@ pub struct Job {
     pub finished_at: Option<String>,
 }
 
+// `STALE`, written out: a `const` cannot be formatted into another.
 const SELECT: &str = "SELECT id, kind, dataset, organisation, key_id,
     CASE WHEN state = 'running' AND updated_at < now() - interval '60 seconds' THEN 'failed' ELSE state END AS state,
     phase, rows, total, report,
@@ -147,13 +148,7 @@ pub async fn open(
     match inserted {
         Ok(row) => Ok(row.get(0)),
         Err(e) if e.code() == Some(&tokio_postgres::error::SqlState::UNIQUE_VIOLATION) => {
-            let running: Option<i64> = client
-                .query_opt(
-                    "SELECT id FROM rummet.jobs WHERE dataset = $1 AND state = 'running'",
-                    &[&dataset],
-                )
-                .await?
-                .map(|r| r.get(0));
+            let running = running(client, dataset).await?;
             Err(PublishError::Conflict(format!(
                 "{dataset} is being changed by job {}: wait for it to finish (GET /api/jobs/{0})",
                 running.unwrap_or_default()
@@ -161,6 +156,26 @@ pub async fn open(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// The job running on `dataset`, if one is (and its server is alive).
+///
+/// # Errors
+/// Database failures.
+pub async fn running(
+    client: &impl GenericClient,
+    dataset: &str,
+) -> Result<Option<i64>, PublishError> {
+    Ok(client
+        .query_opt(
+            &format!(
+                "SELECT id FROM rummet.jobs WHERE dataset = $1 AND state = 'running'
+                   AND updated_at > now() - interval '{STALE}'"
+            ),
+            &[&dataset],
+        )
+        .await?
+        .map(|r| r.get(0)))
 }
 
 /// Job `id`, when `viewer` may see it: its organisation's keys and admin keys.

@@ -101,7 +101,7 @@ pub async fn create(
             input: file.input(),
             owner: Some((org, visibility)),
         };
-        runs::start_load(app, who, plan, file).await
+        runs::start_load(app, who, plan, Some(file)).await
     }
     .await;
     audited(app, who, ("dataset.upload", &target), started).await
@@ -121,7 +121,7 @@ pub async fn replace(
     file: Received,
 ) -> Result<i64, PublishError> {
     let started = async {
-        let id = DatasetId::parse(id).map_err(|e| PublishError::Invalid(e.to_string()))?;
+        let id = DatasetId::parse(id)?;
         authorise(who, &id)?;
         if let Some(given) = meta
             .id
@@ -167,7 +167,7 @@ pub async fn replace(
                 owner: None,
             }
         };
-        runs::start_load(app, who, plan, file).await
+        runs::start_load(app, who, plan, Some(file)).await
     }
     .await;
     audited(app, who, ("dataset.replace", id), started).await
@@ -185,7 +185,7 @@ pub async fn rollback(
     to: Option<i64>,
 ) -> Result<i64, PublishError> {
     let started = async {
-        let id = DatasetId::parse(id).map_err(|e| PublishError::Invalid(e.to_string()))?;
+        let id = DatasetId::parse(id)?;
         authorise(who, &id)?;
         let kept = versions_of(app, &id).await?;
         let known = kept
@@ -212,20 +212,13 @@ pub async fn rollback(
 /// `403`; `404` when it is not loaded; `409` while a job runs on it.
 pub async fn remove(app: &AppState, who: &Principal, id: &str) -> Result<(), PublishError> {
     let done = async {
-        let id = DatasetId::parse(id).map_err(|e| PublishError::Invalid(e.to_string()))?;
+        let id = DatasetId::parse(id)?;
         authorise(who, &id)?;
         if app.datasets.get_any(&id).is_none() {
             return Err(PublishError::NotFound(format!("{id} is not loaded")));
         }
         let mut client = app.pool.get().await?;
-        let running: Option<i64> = client
-            .query_opt(
-                "SELECT id FROM rummet.jobs WHERE dataset = $1 AND state = 'running'
-                   AND updated_at > now() - interval '60 seconds'",
-                &[&id.as_str()],
-            )
-            .await?
-            .map(|r| r.get(0));
+        let running = jobs::running(&**client, id.as_str()).await?;
         if let Some(job) = running {
             return Err(PublishError::Conflict(format!(
                 "{id} is being changed by job {job}: wait for it to finish"
@@ -253,7 +246,7 @@ pub async fn set_visibility(
     organisation: Option<&str>,
 ) -> Result<(), PublishError> {
     let done = async {
-        let id = DatasetId::parse(id).map_err(|e| PublishError::Invalid(e.to_string()))?;
+        let id = DatasetId::parse(id)?;
         authorise(who, &id)?;
         if app.datasets.get_any(&id).is_none() {
             return Err(PublishError::NotFound(format!("{id} is not loaded")));
@@ -287,7 +280,7 @@ pub async fn list_versions(
     viewer: Option<&Principal>,
     id: &str,
 ) -> Result<Vec<VersionInfo>, PublishError> {
-    let id = DatasetId::parse(id).map_err(|e| PublishError::Invalid(e.to_string()))?;
+    let id = DatasetId::parse(id)?;
     if app.datasets.get(&id, viewer).is_none() {
         return Err(PublishError::NotFound(format!("{id} is not loaded")));
     }
@@ -308,7 +301,7 @@ pub async fn reload(
 ) -> Result<i64, PublishError> {
     let started = async {
         who.require(Scope::Admin)?;
-        let id = DatasetId::parse(id).map_err(|e| PublishError::Invalid(e.to_string()))?;
+        let id = DatasetId::parse(id)?;
         let entry = catalog::get(&id)
             .ok_or_else(|| PublishError::NotFound(format!("{id} is not in the catalog")))?
             .clone();
@@ -329,7 +322,7 @@ pub async fn reload(
             input: Input::Url(url),
             owner: None,
         };
-        runs::start_load(app, who, plan, Received::none()?).await
+        runs::start_load(app, who, plan, None).await
     }
     .await;
     audited(app, who, ("dataset.reload", id), started).await
@@ -347,7 +340,7 @@ pub async fn seed(
 ) -> Result<i64, PublishError> {
     let started = async {
         who.require(Scope::Admin)?;
-        let id = DatasetId::parse(id).map_err(|e| PublishError::Invalid(e.to_string()))?;
+        let id = DatasetId::parse(id)?;
         if app.datasets.get_any(&id).is_none() {
             return Err(PublishError::NotFound(format!("{id} is not loaded")));
         }
@@ -355,20 +348,6 @@ pub async fn seed(
     }
     .await;
     audited(app, who, ("dataset.seed", id), started).await
-}
-
-impl Received {
-    /// No file (a reload reads a URL): an empty directory, for the same job path.
-    fn none() -> Result<Self, PublishError> {
-        let dir = tempfile::tempdir().map_err(|e| PublishError::Storage(e.to_string()))?;
-        let path = dir.path().to_owned();
-        Ok(Self {
-            dir,
-            path,
-            name: String::new(),
-            bytes: 0,
-        })
-    }
 }
 
 /// The id a new upload gets: meta's, in the caller's namespace unless it names one.
@@ -389,7 +368,7 @@ fn new_id(who: &Principal, meta: &UploadMeta) -> Result<DatasetId, PublishError>
     } else {
         DatasetId::namespaced(&who.organisation, given)
     };
-    parsed.map_err(|e| PublishError::Invalid(e.to_string()))
+    Ok(parsed?)
 }
 
 fn visibility(name: Option<&str>) -> Result<Option<Visibility>, PublishError> {

@@ -42,12 +42,13 @@ impl JobKind {
     }
 }
 
-/// Opens a job for `plan` and runs it on a task; the job's number.
+/// Opens a job for `plan` and runs it on a task; the job's number. The received `file`, if
+/// any, is removed when the job ends.
 pub(super) async fn start_load(
     app: &AppState,
     who: &Principal,
     plan: LoadPlan,
-    file: Received,
+    file: Option<Received>,
 ) -> Result<i64, PublishError> {
     let tracker = open(app, who, plan.kind, plan.entry.id.as_str()).await?;
     let id = tracker.id();
@@ -56,7 +57,11 @@ pub(super) async fn start_load(
         let kind = plan.kind;
         let dataset = plan.entry.id.to_string();
         let result = run_load(&app, &tracker, plan).await;
-        let detail = json!({ "job": tracker.id(), "file": file.name, "bytes": file.bytes });
+        let detail = json!({
+            "job": tracker.id(),
+            "file": file.as_ref().map(|f| &f.name),
+            "bytes": file.as_ref().map(|f| f.bytes),
+        });
         finish(&app, &who, (kind, &dataset), tracker, result, detail).await;
         drop(file);
     });
