@@ -22,6 +22,7 @@ mod network;
 mod observe;
 mod ogc;
 mod ogc_clients;
+mod population;
 mod prerendered;
 mod publish;
 mod read_replica;

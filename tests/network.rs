@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use crate::support::TestApp;
 
 /// A GeoJSON (SWEREF 99 TM) of one NVDB link from `a` to `b` with limits `f` and `b`.
-fn link_file(
+pub(crate) fn link_file(
     dir: &std::path::Path,
     name: &str,
     (a, b): ([f64; 2], [f64; 2]),

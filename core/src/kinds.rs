@@ -17,6 +17,9 @@ pub enum Role {
     Thematic,
     /// Areas statistics are grouped by (kommun, län, ...).
     Division,
+    /// A grid whose features carry a head count (SCB's population per ruta): what
+    /// population-weighted statistics and accessibility count.
+    Population,
 }
 
 impl Role {
@@ -26,11 +29,12 @@ impl Role {
         match self {
             Self::Thematic => "thematic",
             Self::Division => "division",
+            Self::Population => "population",
         }
     }
 
     fn parse(s: &str) -> Option<Self> {
-        [Self::Thematic, Self::Division]
+        [Self::Thematic, Self::Division, Self::Population]
             .into_iter()
             .find(|r| r.as_str() == s)
     }
@@ -213,7 +217,7 @@ mod tests {
             Some(GeometryKind::Polygon)
         );
         assert_eq!(GeometryKind::of_type("GeometryCollection"), None);
-        for r in [Role::Thematic, Role::Division] {
+        for r in [Role::Thematic, Role::Division, Role::Population] {
             assert_eq!(Role::parse(r.as_str()), Some(r));
         }
         for (json, kind) in [

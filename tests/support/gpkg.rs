@@ -20,6 +20,11 @@ pub struct Layer<'a> {
 
 /// Writes `layers` into a new GeoPackage at `path`, every geometry in `srid`.
 pub fn write(path: &Path, srid: i32, layers: &[Layer<'_>]) {
+    write_with(path, srid, layers, "geom");
+}
+
+/// [`write`], naming the geometry column `column` (SCB's grids call it `sp_geometry`).
+pub fn write_with(path: &Path, srid: i32, layers: &[Layer<'_>], column: &str) {
     // A new file each time, not layers added to an old one.
     let _ = std::fs::remove_file(path);
     let db = rusqlite::Connection::open(path).expect("sqlite");
@@ -32,9 +37,9 @@ pub fn write(path: &Path, srid: i32, layers: &[Layer<'_>]) {
             .map(|(n, t)| format!("{} {t}", q(n)))
             .collect();
         let geom = if layer.geometry_type.is_some() {
-            "geom BLOB, "
+            format!("{} BLOB, ", q(column))
         } else {
-            ""
+            String::new()
         };
         db.execute_batch(&format!(
             "CREATE TABLE {} (fid INTEGER PRIMARY KEY AUTOINCREMENT, {geom}{})",
@@ -55,8 +60,8 @@ pub fn write(path: &Path, srid: i32, layers: &[Layer<'_>]) {
         if let Some(t) = layer.geometry_type {
             let (z, m) = (i32::from(t.contains(" Z")), i32::from(t.ends_with('M')));
             db.execute(
-                "INSERT INTO gpkg_geometry_columns VALUES (?1, 'geom', ?2, ?3, ?4, ?5)",
-                rusqlite::params![layer.name, t.split(' ').next(), srid, z, m],
+                "INSERT INTO gpkg_geometry_columns VALUES (?1, ?6, ?2, ?3, ?4, ?5)",
+                rusqlite::params![layer.name, t.split(' ').next(), srid, z, m, column],
             )
             .expect("geometry columns");
         }
@@ -69,7 +74,7 @@ pub fn write(path: &Path, srid: i32, layers: &[Layer<'_>]) {
                 blob.extend_from_slice(&srid.to_le_bytes());
                 blob.extend_from_slice(wkb);
                 all.push(Value::Blob(blob));
-                cols.insert(0, "geom".into());
+                cols.insert(0, q(column));
             }
             all.extend(values.iter().cloned());
             let marks: Vec<String> = (1..=all.len()).map(|n| format!("?{n}")).collect();

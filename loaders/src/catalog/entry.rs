@@ -35,6 +35,13 @@ pub struct CatalogEntry {
     /// For divisions: which columns hold the code and the name.
     #[serde(default)]
     pub division: Option<Division>,
+    /// For a population grid: which column holds the head count, and the grid's cell size.
+    #[serde(default)]
+    pub population: Option<Population>,
+    /// For services: travel times from every populated cell to the nearest service of each
+    /// type along a road network, computed at load.
+    #[serde(default)]
+    pub access: Option<Access>,
     /// Rows to keep, e.g. only decisions in force.
     #[serde(default)]
     pub filter: Option<Filter>,
@@ -161,6 +168,32 @@ pub struct Division {
     pub code: String,
     /// Column holding the division name.
     pub name: String,
+}
+
+/// For a population grid (role `population`).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Population {
+    /// Column holding the number of people in the cell (SCB: `beftotalt`).
+    pub count: String,
+    /// Column holding the reference date the count is of (SCB: `referenstid`, `YYYYMMDD`).
+    #[serde(default)]
+    pub reference: Option<String>,
+    /// Side of the grid's cells, metres: the finest loaded grid is the one counted.
+    pub cell_m: f64,
+}
+
+/// Accessibility of a service dataset (points), computed at load.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Access {
+    /// The road network dataset travelled along (e.g. `nvdb_vagnat`).
+    pub network: String,
+    /// Column holding the service type (Pipos: `typ`); each type gets its own pass.
+    pub service_type: String,
+    /// The speed model; the documented defaults when absent.
+    #[serde(default)]
+    pub model: crate::network::SpeedModel,
 }
 
 /// One source field and the column it becomes.
@@ -292,6 +325,30 @@ impl CatalogEntry {
         if (entry.role == Role::Division) != entry.division.is_some() {
             return Err(format!(
                 "{file}: a division needs a [division] table, and only a division"
+            ));
+        }
+        if (entry.role == Role::Population) != entry.population.is_some() {
+            return Err(format!(
+                "{file}: a population grid needs a [population] table, and only one"
+            ));
+        }
+        if let Some(p) = &entry.population {
+            let numeric = entry.fields.iter().any(|f| {
+                f.column == p.count && matches!(f.kind, FieldType::Integer | FieldType::Double)
+            });
+            if !numeric || entry.geometry != GeometryKind::Polygon || p.cell_m <= 0.0 {
+                return Err(format!(
+                    "{file}: a population grid needs polygons, a positive cell_m and a numeric \
+                     field named by population.count"
+                ));
+            }
+        }
+        if let Some(a) = &entry.access
+            && (entry.geometry != GeometryKind::Point
+                || !entry.fields.iter().any(|f| f.column == a.service_type))
+        {
+            return Err(format!(
+                "{file}: [access] needs points and a field named by access.service_type"
             ));
         }
         Ok(entry)

@@ -6,7 +6,8 @@ mod entry;
 use std::sync::LazyLock;
 
 pub use entry::{
-    CatalogEntry, Division, Field, FieldType, GeometryKind, Role, Source, SourceFormat, ZoomBy,
+    Access, CatalogEntry, Division, Field, FieldType, GeometryKind, Population, Role, Source,
+    SourceFormat, ZoomBy,
 };
 use rummet_core::DatasetId;
 

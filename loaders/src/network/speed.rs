@@ -22,6 +22,15 @@ impl Profile {
     /// Both, in the order graphs store them.
     pub const ALL: [Self; 2] = [Self::Car, Self::Walk];
 
+    /// The name in requests and tables.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Car => "car",
+            Self::Walk => "walk",
+        }
+    }
+
     pub(super) fn index(self) -> usize {
         match self {
             Self::Car => 0,
@@ -41,6 +50,13 @@ pub struct SpeedModel {
     pub driving_factor: f64,
     /// Walking speed, km/h.
     pub walk_kmh: f64,
+    /// Speed by car on the straight line between a home (a grid cell's centre) or a service
+    /// and the network node nearest it, km/h: the drive along a local street or yard the
+    /// network does not hold. On foot it is `walk_kmh`.
+    pub connector_car_kmh: f64,
+    /// How far a home or a service may lie from its nearest node and still join the network,
+    /// metres (for grid cells at least the cell's side): farther away it has no road.
+    pub max_snap_m: f64,
 }
 
 impl Default for SpeedModel {
@@ -49,6 +65,8 @@ impl Default for SpeedModel {
             class_kmh: [90.0, 80.0, 70.0, 70.0, 60.0, 50.0, 50.0, 40.0, 30.0, 30.0],
             driving_factor: 0.9,
             walk_kmh: 5.0,
+            connector_car_kmh: 30.0,
+            max_snap_m: 1000.0,
         }
     }
 }
@@ -79,6 +97,21 @@ impl SpeedModel {
             }
         };
         (kmh > 0.0).then(|| length_m / (kmh / 3.6))
+    }
+
+    /// Seconds along the straight line of `distance_m` between a home or a service and its
+    /// node, by `profile`.
+    #[must_use]
+    pub fn connector_seconds(&self, profile: Profile, distance_m: f64) -> f64 {
+        let kmh = match profile {
+            Profile::Car => self.connector_car_kmh,
+            Profile::Walk => self.walk_kmh,
+        };
+        if kmh > 0.0 {
+            distance_m / (kmh / 3.6)
+        } else {
+            f64::INFINITY
+        }
     }
 }
 

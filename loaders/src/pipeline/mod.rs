@@ -3,10 +3,12 @@
 //! either the old version or the new one; a failed or interrupted load rolls back and leaves
 //! nothing behind, because PostgreSQL discards the whole transaction.
 
+mod access;
 mod build;
 mod cell;
 mod overlay;
 mod parts;
+mod population;
 mod stage;
 mod thin;
 pub mod versions;
@@ -17,8 +19,10 @@ use rummet_core::{DATA_SCHEMA, escape_identifier, version_table};
 use serde::Serialize;
 use tokio_postgres::{Client, Transaction};
 
+pub use access::AccessReport;
 pub use overlay::OverlayReport;
 pub use parts::Part;
+pub use population::PopulationReport;
 
 use crate::catalog::CatalogEntry;
 use crate::read::{self, Input};
@@ -67,6 +71,12 @@ pub struct LoadReport {
     /// The statistics overlays the load recomputed: this dataset by every division and, for
     /// a division, every dataset by it.
     pub overlays: Vec<OverlayReport>,
+    /// The people per unit and inside polygons the load recomputed, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub population: Option<PopulationReport>,
+    /// The accessibility the load recomputed (services, their network or the population).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub access: Vec<AccessReport>,
     /// Wall time of the load (in seconds, as JSON).
     #[serde(serialize_with = "seconds")]
     pub elapsed: Duration,
@@ -211,13 +221,11 @@ async fn load_named(
     let replaced = swap_in(&tx, entry, &registration, &options, forgotten).await?;
     (options.phase)("overlaying");
     let step = Instant::now();
-    let overlays = overlay::refresh(&tx, entry.id.as_str()).await?;
-    tracing::debug!(dataset = %entry.id, elapsed = ?step.elapsed(), overlays = overlays.len(), "overlaid");
+    let derived = refresh_derived(&tx, entry.id.as_str(), &options).await?;
+    tracing::debug!(dataset = %entry.id, elapsed = ?step.elapsed(), overlays = derived.overlays.len(), "overlaid");
     if finish(tx, &options).await? {
-        let old = replaced
-            .into_iter()
-            .chain(overlays.iter().filter_map(|o| o.replaced.clone()));
-        drop_replaced(client, old).await;
+        let old = (derived.overlays.iter()).filter_map(|o| o.replaced.clone());
+        drop_replaced(client, replaced.into_iter().chain(old)).await;
     }
 
     Ok(LoadReport {
@@ -237,9 +245,39 @@ async fn load_named(
         dropped_dimensions: checked.dropped.map(str::to_owned),
         warnings: staged.warnings,
         bounds,
-        overlays,
+        overlays: derived.overlays,
+        population: derived.population,
+        access: derived.access,
         elapsed: started.elapsed(),
         dry_run: options.dry_run,
+    })
+}
+
+/// What a load or a rollback recomputes from the serving versions.
+pub(crate) struct Derived {
+    pub overlays: Vec<OverlayReport>,
+    pub population: Option<PopulationReport>,
+    pub access: Vec<AccessReport>,
+}
+
+/// Recomputes, in order, what depends on the serving version of `id`: the overlays with
+/// every division, the people per unit and inside polygons (which read the overlays' cover),
+/// and the accessibility (which reads the people per unit).
+pub(crate) async fn refresh_derived(
+    tx: &Transaction<'_>,
+    id: &str,
+    options: &LoadOptions<'_>,
+) -> Result<Derived> {
+    let overlays = overlay::refresh(tx, id).await?;
+    let population = population::refresh(tx, id).await?;
+    let access = access::refresh(tx, id).await?;
+    if !access.is_empty() {
+        (options.phase)("accessibility");
+    }
+    Ok(Derived {
+        overlays,
+        population,
+        access,
     })
 }
 

@@ -116,7 +116,7 @@ async fn serving(tx: &Transaction<'_>) -> Result<Vec<Serving>> {
         .collect())
 }
 
-fn qualified(table: &str) -> String {
+pub(super) fn qualified(table: &str) -> String {
     format!(
         "{}.{}",
         escape_identifier(DATA_SCHEMA),

@@ -7,7 +7,7 @@ use rummet_core::DatasetId;
 use serde::Serialize;
 use tokio_postgres::{Client, GenericClient, Transaction};
 
-use super::{NOTIFY_CHANNEL, OverlayReport, drop_replaced, overlay};
+use super::{NOTIFY_CHANNEL, OverlayReport, drop_replaced};
 use crate::{LoadError, Result};
 
 /// One version of a dataset: the serving one or a kept one.
@@ -160,7 +160,9 @@ pub async fn rollback(
     )
     .await
     .map_err(LoadError::db("dropping the replaced version's tiles"))?;
-    let overlays = overlay::refresh(&tx, id.as_str()).await?;
+    let overlays = super::refresh_derived(&tx, id.as_str(), &super::LoadOptions::default())
+        .await?
+        .overlays;
     tx.execute("SELECT pg_notify($1, $2)", &[&NOTIFY_CHANNEL, &id.as_str()])
         .await
         .map_err(LoadError::db("notifying servers"))?;

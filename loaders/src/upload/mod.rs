@@ -223,6 +223,8 @@ pub fn describe(upload: &Upload<'_>) -> Result<CatalogEntry> {
         maxzoom: 14,
         source,
         division: None,
+        population: None,
+        access: None,
         filter: None,
         cache_control: None,
         zoom_by: None,

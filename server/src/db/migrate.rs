@@ -97,6 +97,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "0017_publishing.sql",
         sql: include_str!("migrations/0017_publishing.sql"),
     },
+    Migration {
+        version: 18,
+        name: "0018_population_access.sql",
+        sql: include_str!("migrations/0018_population_access.sql"),
+    },
 ];
 
 /// Creates PostGIS if needed and applies every migration not applied yet.

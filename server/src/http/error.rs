@@ -173,6 +173,9 @@ impl From<StatsError> for ApiError {
             StatsError::NoOverlay { .. } => {
                 Self::new(StatusCode::CONFLICT, "not_measured", message)
             }
+            StatsError::NoPopulation(_) => {
+                Self::new(StatusCode::CONFLICT, "no_population", message)
+            }
             StatsError::Query(e) => e.into(),
         }
     }

@@ -37,6 +37,24 @@ pub use error::ApiError;
 
 use crate::app::AppState;
 
+/// Statistics, accessibility and the division units behind them.
+fn statistics() -> Router<AppState> {
+    Router::new()
+        .route("/api/stats/{dataset}", get(stats::by_division))
+        .route(
+            "/api/stats/{dataset}/area",
+            post(stats::in_area).layer(DefaultBodyLimit::max(stats::MAX_BODY_BYTES)),
+        )
+        .route("/api/stats/{dataset}/border", get(stats::at_border))
+        .route("/api/access", get(stats::access_list))
+        .route("/api/access/{dataset}", get(stats::access))
+        .route(
+            "/tiles/access/{dataset}/{service}/{z}/{x}/{y}",
+            get(stats::access_tile),
+        )
+        .route("/api/divisions/{division}", get(stats::units))
+}
+
 /// The whole HTTP API.
 pub fn router(state: AppState) -> Router {
     Router::new()
@@ -79,13 +97,7 @@ pub fn router(state: AppState) -> Router {
         .route("/tiles/{name}", get(tiles::tilejson_doc))
         .route("/tiles/{dataset}/{z}/{x}/{y}", get(tiles::tile))
         .route("/styles/{name}", get(styles::style))
-        .route("/api/stats/{dataset}", get(stats::by_division))
-        .route(
-            "/api/stats/{dataset}/area",
-            post(stats::in_area).layer(DefaultBodyLimit::max(stats::MAX_BODY_BYTES)),
-        )
-        .route("/api/stats/{dataset}/border", get(stats::at_border))
-        .route("/api/divisions/{division}", get(stats::units))
+        .merge(statistics())
         .merge(public_metrics(&state))
         .route("/api/whoami", get(admin::whoami))
         .route("/api/audit", get(admin::audit))

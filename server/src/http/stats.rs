@@ -146,3 +146,75 @@ pub async fn at_border(
             .await?,
     ))
 }
+
+/// The service datasets with accessibility, and their service types.
+pub async fn access_list(
+    State(app): State<AppState>,
+    caller: Caller,
+) -> Result<Response, ApiError> {
+    Ok(respond(app.stats.access_list(caller.viewer()).await?))
+}
+
+/// People within a travel time of the nearest service, per unit.
+pub async fn access(
+    State(app): State<AppState>,
+    caller: Caller,
+    path: DatasetPath,
+    query: QueryParams,
+) -> Result<Response, ApiError> {
+    let dataset = dataset(path)?;
+    Ok(respond(
+        app.stats
+            .access(&dataset, params(query)?, caller.viewer())
+            .await?,
+    ))
+}
+
+/// `{dataset}/{service}/{z}/{x}/{y}.mvt` of a travel-time tile.
+type AccessTilePath = Result<Path<(String, String, String, String, String)>, PathRejection>;
+
+/// The travel-time grid as a vector tile (`/tiles/access/{dataset}/{service}/{z}/{x}/{y}.mvt`).
+/// An empty tile is 204, as for every other tile.
+pub async fn access_tile(
+    State(app): State<AppState>,
+    caller: Caller,
+    path: AccessTilePath,
+    query: QueryParams,
+) -> Result<Response, ApiError> {
+    let Path((dataset, service, z, x, file)) =
+        path.map_err(|e| ApiError::bad_request("invalid_path", e.body_text()))?;
+    let (y, ext) = file.rsplit_once('.').unwrap_or((&file, ""));
+    if !matches!(ext, "mvt" | "pbf") {
+        return Err(crate::tiles::TileError::Format(ext.chars().take(16).collect()).into());
+    }
+    let coord = rummet_core::TileCoord::parse(&z, &x, y).map_err(crate::tiles::TileError::from)?;
+    let tile = app
+        .stats
+        .access_tile(
+            &dataset,
+            &service,
+            (coord.z, coord.x, coord.y),
+            params(query)?,
+            caller.viewer(),
+        )
+        .await?;
+    if tile.is_empty() {
+        return Ok(StatusCode::NO_CONTENT.into_response());
+    }
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/vnd.mapbox-vector-tile"),
+            ),
+            // Recomputed by a load of the services, the network or the population: a
+            // minute's caching, revalidated after.
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=60"),
+            ),
+        ],
+        tile,
+    )
+        .into_response())
+}

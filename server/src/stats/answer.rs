@@ -30,6 +30,9 @@ pub struct Row {
     pub features: i64,
     /// Area of the unit itself, m².
     pub unit_area_m2: f64,
+    /// People living in the unit (population measures).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub people: Option<f64>,
 }
 
 /// Totals over every unit asked about: a feature reaching two units counts once.
@@ -43,6 +46,9 @@ pub struct Totals {
     pub features: i64,
     /// Area of all units together, m².
     pub unit_area_m2: f64,
+    /// People living in all units together (population measures).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub people: Option<f64>,
 }
 
 /// The whole answer.
@@ -73,6 +79,9 @@ pub struct Answer {
     /// The `where`, as asked.
     #[serde(rename = "where", skip_serializing_if = "Option::is_none")]
     pub filter: Option<String>,
+    /// For population measures: the grid counted and the method, to cite in a report.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub population: Option<Value>,
     /// Extra facts of a drawn area or a border zone.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub context: Option<Value>,
@@ -111,8 +120,22 @@ fn value_of(measure: &Measure, row: &PgRow) -> Option<f64> {
                 0.0
             })
         }
-        Measure::Field(..) => row.get("value"),
+        Measure::Field(..) | Measure::Population => row.get("value"),
+        Measure::PopulationShare => {
+            let people: f64 = row.get("people");
+            let inside: f64 = row.get("value");
+            Some(if people > 0.0 {
+                100.0 * inside / people
+            } else {
+                0.0
+            })
+        }
     }
+}
+
+/// The people of the unit, for a population measure.
+fn people_of(measure: &Measure, row: &PgRow) -> Option<f64> {
+    measure.is_population().then(|| row.get::<_, f64>("people"))
 }
 
 /// Rows and totals from the SQL of `sql::answer` (the totals row last).
@@ -132,6 +155,7 @@ pub fn rows_and_totals(q: &Question, result: &[PgRow]) -> (Vec<Row>, Totals) {
         unit,
         features: 0,
         unit_area_m2: 0.0,
+        people: None,
     };
     for r in result {
         if r.get::<_, i32>("kind") == 1 {
@@ -140,6 +164,7 @@ pub fn rows_and_totals(q: &Question, result: &[PgRow]) -> (Vec<Row>, Totals) {
                 unit,
                 features: r.get("features"),
                 unit_area_m2: r.get("unit_m2"),
+                people: people_of(&q.measure, r),
             };
             continue;
         }
@@ -164,6 +189,7 @@ pub fn rows_and_totals(q: &Question, result: &[PgRow]) -> (Vec<Row>, Totals) {
             unit,
             features: r.get("features"),
             unit_area_m2: r.get("unit_m2"),
+            people: people_of(&q.measure, r),
         });
     }
     (rows, totals)
@@ -201,11 +227,13 @@ impl Answer {
 
     fn csv(&self) -> String {
         let grouped = self.group.is_some();
+        let people = self.population.is_some();
         let mut out = String::from(if grouped {
-            "code,name,group,value,unit,features,unit_area_m2\r\n"
+            "code,name,group,value,unit,features,unit_area_m2"
         } else {
-            "code,name,value,unit,features,unit_area_m2\r\n"
+            "code,name,value,unit,features,unit_area_m2"
         });
+        out.push_str(if people { ",people\r\n" } else { "\r\n" });
         for r in &self.rows {
             let _ = write!(out, "{},{},", csv_field(&r.code), csv_field(&r.name));
             if grouped {
@@ -219,43 +247,55 @@ impl Answer {
             let value = r.value.map(|v| v.to_string()).unwrap_or_default();
             let _ = write!(
                 out,
-                "{value},{},{},{}\r\n",
+                "{value},{},{},{}",
                 csv_field(r.unit),
                 r.features,
                 r.unit_area_m2
             );
+            if people {
+                let _ = write!(out, ",{}", r.people.unwrap_or_default());
+            }
+            out.push_str("\r\n");
         }
         out
     }
 
     fn geojson(&self, geometries: &HashMap<String, String>) -> Vec<u8> {
-        let features: Vec<Value> = self
-            .rows
-            .iter()
-            .map(|r| {
-                let geometry = geometries
-                    .get(&r.code)
-                    .and_then(|g| serde_json::from_str::<Value>(g).ok())
-                    .unwrap_or(Value::Null);
-                json!({
-                    "type": "Feature",
-                    "geometry": geometry,
-                    "properties": serde_json::to_value(r).unwrap_or_default(),
-                })
-            })
-            .collect();
-        let mut doc = serde_json::to_value(self).unwrap_or_default();
-        if let Some(map) = doc.as_object_mut() {
-            map.remove("rows");
-            map.insert("type".into(), json!("FeatureCollection"));
-            map.insert("features".into(), Value::Array(features));
-        }
-        serde_json::to_vec(&doc).unwrap_or_default()
+        feature_collection(self, self.rows.iter().map(|r| (&r.code, r)), geometries)
     }
 }
 
+/// `answer` as a GeoJSON `FeatureCollection`: its members but `rows`, and each row a feature
+/// carrying its unit's geometry (GeoJSON text, WGS 84, by code) for a choropleth.
+pub(super) fn feature_collection<'r, R: Serialize + 'r>(
+    answer: &impl Serialize,
+    rows: impl Iterator<Item = (&'r String, &'r R)>,
+    geometries: &HashMap<String, String>,
+) -> Vec<u8> {
+    let features: Vec<Value> = rows
+        .map(|(code, r)| {
+            let geometry = geometries
+                .get(code)
+                .and_then(|g| serde_json::from_str::<Value>(g).ok())
+                .unwrap_or(Value::Null);
+            json!({
+                "type": "Feature",
+                "geometry": geometry,
+                "properties": serde_json::to_value(r).unwrap_or_default(),
+            })
+        })
+        .collect();
+    let mut doc = serde_json::to_value(answer).unwrap_or_default();
+    if let Some(map) = doc.as_object_mut() {
+        map.remove("rows");
+        map.insert("type".into(), json!("FeatureCollection"));
+        map.insert("features".into(), Value::Array(features));
+    }
+    serde_json::to_vec(&doc).unwrap_or_default()
+}
+
 /// A CSV field, quoted when it holds a separator, quote or line break.
-fn csv_field(text: &str) -> String {
+pub(super) fn csv_field(text: &str) -> String {
     if text.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", text.replace('"', "\"\""))
     } else {

@@ -44,6 +44,10 @@ pub enum StatsError {
         /// The division.
         division: String,
     },
+    /// A population measure, and no population grid is loaded, or the people have not been
+    /// counted for this dataset and division yet.
+    #[error("{0}")]
+    NoPopulation(String),
     /// The database failed.
     #[error(transparent)]
     Query(#[from] QueryError),

@@ -3,8 +3,10 @@
 //! cached by the versions of the dataset and the division, so a reload is never answered from
 //! old numbers.
 
+mod access;
 mod answer;
 mod error;
+pub mod population;
 mod request;
 mod sql;
 mod units;
@@ -21,6 +23,7 @@ use crate::db::Guarded;
 use serde_json::json;
 use tokio_postgres::GenericClient;
 
+pub use access::{ACCESS_PARAMS, MAX_WITHIN_MIN};
 pub use answer::{Answer, Rendered};
 pub use error::StatsError;
 pub use request::{Format, MEASURES, Measure};
@@ -72,6 +75,19 @@ pub struct StatsService {
 
 impl StatsService {
     /// The loaded datasets as `viewer` may see them.
+    /// The loaded population grids, when `q` counts people: their versions key its cache
+    /// entry and a replica must hold them.
+    fn population_grids(&self, q: &Question) -> Vec<Arc<Dataset>> {
+        if !q.measure.is_population() {
+            return Vec::new();
+        }
+        self.datasets
+            .all_any()
+            .into_iter()
+            .filter(|d| d.role == rummet_core::Role::Population)
+            .collect()
+    }
+
     fn seen<'a>(&'a self, viewer: Option<&'a Principal>) -> request::Seen<'a> {
         request::Seen {
             datasets: &self.datasets,
@@ -157,6 +173,9 @@ impl StatsService {
         // The units of `in=` are read too: their divisions' versions count like `by`'s.
         let mut touched: Vec<&Dataset> = vec![&by];
         touched.extend(within.iter().map(|w| &*w.division));
+        // People are counted from the population grid: its version shapes the answer too.
+        let grids = self.population_grids(&q);
+        touched.extend(grids.iter().map(AsRef::as_ref));
         let key = cache_key(&q, &touched, within_text.as_deref(), "");
         if let Some(hit) = self.cache.get(&key).await {
             metrics::counter!("rummet_stats_cache_total", "result" => "hit").increment(1);
@@ -167,6 +186,12 @@ impl StatsService {
         let client = Guarded::new(self.read(&touched).get().await?);
         let asked = async {
             let overlay = overlay(&*client, &q.dataset, &by).await?;
+            let counted = if q.measure.is_population() {
+                let pair = (q.dataset.id.as_str(), by.id.as_str());
+                Some(population::counted(&*client, Some(pair)).await?.describe())
+            } else {
+                None
+            };
             for w in &within {
                 zones::check_unit(&*client, w).await?;
             }
@@ -193,12 +218,13 @@ impl StatsService {
             } else {
                 HashMap::new()
             };
-            Ok::<_, StatsError>((overlay, rows, totals, geometries))
+            Ok::<_, StatsError>((overlay, rows, totals, geometries, counted))
         }
         .await;
         client.release();
-        let (overlay, rows, totals, geometries) = asked?;
+        let (overlay, rows, totals, geometries, counted) = asked?;
         let answer = Answer {
+            population: counted,
             by: Some(by.id.to_string()),
             division_version: Some(overlay.division_version),
             within: within_text,
@@ -348,6 +374,8 @@ impl StatsService {
             .map(AsRef::as_ref)
             .collect();
         read.push(&q.dataset);
+        let grids = self.population_grids(q);
+        read.extend(grids.iter().map(AsRef::as_ref));
         let client = Guarded::new(self.read(&read).get().await?);
         let asked = async {
             let (zones, context) = zones(&client).await?;
@@ -367,20 +395,25 @@ impl StatsService {
         zones: Vec<Zone>,
         context: serde_json::Value,
     ) -> Result<Rendered, StatsError> {
-        let geometry = q.dataset.geometry;
-        let cover = if geometry == GeometryKind::Polygon
-            && q.measure == Measure::Share
-            && q.filter.is_none()
-            && q.group.is_none()
-        {
-            cover_division(client, q, &zones).await?
+        let (rows, totals, population) = if q.measure.is_population() {
+            population_in_zones(client, q, &zones).await?
         } else {
-            None
+            let geometry = q.dataset.geometry;
+            let cover = if geometry == GeometryKind::Polygon
+                && q.measure == Measure::Share
+                && q.filter.is_none()
+                && q.group.is_none()
+            {
+                cover_division(client, q, &zones).await?
+            } else {
+                None
+            };
+            let built: Built =
+                sql::in_zones(q, &zones, &q.dataset.table_name, geometry, cover.as_deref());
+            let result = client.query(&built.sql, &bind(&built.params)).await?;
+            let (rows, totals) = answer::rows_and_totals(q, &result);
+            (rows, totals, None)
         };
-        let built: Built =
-            sql::in_zones(q, &zones, &q.dataset.table_name, geometry, cover.as_deref());
-        let result = client.query(&built.sql, &bind(&built.params)).await?;
-        let (rows, totals) = answer::rows_and_totals(q, &result);
         let geometries = if q.format == Format::GeoJson {
             zone_geometries(client, &zones).await?
         } else {
@@ -388,12 +421,61 @@ impl StatsService {
         };
         let answer = Answer {
             context: Some(context),
+            population,
             rows,
             totals,
             ..base_answer(q, q.dataset.version)
         };
         Ok(answer.render(q.format, &geometries))
     }
+}
+
+/// The rows of the features' count over `zones`, each with its people and the people inside
+/// the dataset's cover there, and the answer's `population` member.
+async fn population_in_zones(
+    client: &impl GenericClient,
+    q: &Question,
+    zones: &[Zone],
+) -> Result<(Vec<answer::Row>, answer::Totals, Option<serde_json::Value>), StatsError> {
+    let division = cover_division(client, q, zones).await?.ok_or_else(|| {
+        StatsError::NoPopulation(format!(
+            "{} has no load-time cover by a division that holds the whole area, so the people \
+             inside cannot be counted there; draw the area over land inside the divisions",
+            q.dataset.id
+        ))
+    })?;
+    let counted = population::counted(client, Some((q.dataset.id.as_str(), &division))).await?;
+    let count = Question {
+        measure: Measure::Count,
+        ..q.clone()
+    };
+    let built = sql::in_zones(
+        &count,
+        zones,
+        &q.dataset.table_name,
+        q.dataset.geometry,
+        None,
+    );
+    let result = client.query(&built.sql, &bind(&built.params)).await?;
+    let (mut rows, mut totals) = answer::rows_and_totals(&count, &result);
+    let people = population::in_zones(client, q, &counted, zones, &division).await?;
+    let value = |(people, inside): (f64, f64)| match q.measure {
+        Measure::PopulationShare if people > 0.0 => 100.0 * inside / people,
+        Measure::PopulationShare => 0.0,
+        _ => inside,
+    };
+    let mut sum = (0.0, 0.0);
+    for r in &mut rows {
+        let (p, i) = people.get(&r.code).copied().unwrap_or_default();
+        sum = (sum.0 + p, sum.1 + i);
+        r.people = Some(p);
+        r.value = Some(value((p, i)));
+        r.unit = q.measure.unit();
+    }
+    totals.people = Some(sum.0);
+    totals.value = Some(value(sum));
+    totals.unit = q.measure.unit();
+    Ok((rows, totals, Some(counted.describe())))
 }
 
 /// `in=` as written back in an answer and a cache key: `lan:05,lan:06`, none when national.
@@ -436,6 +518,7 @@ fn base_answer(q: &Question, version: i64) -> Answer {
         unit: q.measure.unit(),
         group: q.group.clone(),
         filter: q.filter.as_ref().map(|(w, _)| w.clone()),
+        population: None,
         context: None,
         licence: q.dataset.licence.clone(),
         attribution: q.dataset.attribution.clone(),
@@ -447,6 +530,7 @@ fn base_answer(q: &Question, version: i64) -> Answer {
             unit: q.measure.unit(),
             features: 0,
             unit_area_m2: 0.0,
+            people: None,
         },
     }
 }
@@ -542,6 +626,15 @@ async fn division_geometries(
     rows: &[answer::Row],
 ) -> Result<HashMap<String, String>, StatsError> {
     let codes: Vec<&str> = rows.iter().map(|r| r.code.as_str()).collect();
+    division_geometries_of(client, division, &codes).await
+}
+
+/// Each unit's geometry (GeoJSON text, WGS 84) of `division` by code, for `codes`.
+async fn division_geometries_of(
+    client: &impl GenericClient,
+    division: &str,
+    codes: &[&str],
+) -> Result<HashMap<String, String>, StatsError> {
     let result = client
         .query(
             "SELECT code, ST_AsGeoJSON(ST_Transform(geom, 4326), 6) FROM rummet.division_units

@@ -49,11 +49,15 @@ pub enum Measure {
     Share,
     /// An aggregate of a numeric field over the features reaching the unit.
     Field(Aggregate, String),
+    /// People living inside the features in the unit (polygons; areal weighting of the
+    /// population grid's cells).
+    Population,
+    /// Those people as a percentage of the unit's people.
+    PopulationShare,
 }
 
 /// Every measure name, for messages and the `OpenAPI` document.
-pub const MEASURES: &str =
-    "count, length, area, share, sum:<field>, avg:<field>, min:<field>, max:<field>";
+pub const MEASURES: &str = "count, length, area, share, population, population_share, sum:<field>, avg:<field>, min:<field>, max:<field>";
 
 impl Measure {
     /// Parses `text` and checks it fits `dataset`'s geometry and fields.
@@ -68,6 +72,8 @@ impl Measure {
                 "length" => Self::Length,
                 "area" => Self::Area,
                 "share" => Self::Share,
+                "population" => Self::Population,
+                "population_share" => Self::PopulationShare,
                 other => {
                     return Err(bad(format!(
                         "unknown measure {other:?}; use one of {MEASURES}"
@@ -107,14 +113,24 @@ impl Measure {
                 dataset.id,
                 geometry_word(g)
             ))),
-            (Self::Area | Self::Share, g) if g != GeometryKind::Polygon => Err(bad(format!(
-                "{} needs polygons, and {} holds {}",
-                measure.name(),
-                dataset.id,
-                geometry_word(g)
-            ))),
+            (Self::Area | Self::Share | Self::Population | Self::PopulationShare, g)
+                if g != GeometryKind::Polygon =>
+            {
+                Err(bad(format!(
+                    "{} needs polygons, and {} holds {}",
+                    measure.name(),
+                    dataset.id,
+                    geometry_word(g)
+                )))
+            }
             _ => Ok(measure),
         }
+    }
+
+    /// Whether it counts people.
+    #[must_use]
+    pub fn is_population(&self) -> bool {
+        matches!(self, Self::Population | Self::PopulationShare)
     }
 
     /// The name as written in a request.
@@ -125,6 +141,8 @@ impl Measure {
             Self::Length => "length".into(),
             Self::Area => "area".into(),
             Self::Share => "share".into(),
+            Self::Population => "population".into(),
+            Self::PopulationShare => "population_share".into(),
             Self::Field(agg, field) => format!("{}:{field}", agg.sql()),
         }
     }
@@ -136,7 +154,8 @@ impl Measure {
             Self::Count => "features",
             Self::Length => "m",
             Self::Area => "m²",
-            Self::Share => "%",
+            Self::Share | Self::PopulationShare => "%",
+            Self::Population => "people",
             Self::Field(..) => "as the field",
         }
     }
@@ -162,7 +181,7 @@ pub enum Format {
 }
 
 impl Format {
-    fn parse(text: &str) -> Result<Self, StatsError> {
+    pub(super) fn parse(text: &str) -> Result<Self, StatsError> {
         match text {
             "json" => Ok(Self::Json),
             "csv" => Ok(Self::Csv),
@@ -350,6 +369,12 @@ pub fn question(dataset: Arc<Dataset>, params: &mut Params) -> Result<Question, 
         .take("format")
         .as_deref()
         .map_or(Ok(Format::Json), Format::parse)?;
+    if measure.is_population() && (group.is_some() || filter.is_some()) {
+        return Err(StatsError::Measure(format!(
+            "{} is counted at load over the whole dataset and takes no group= or where=",
+            measure.name()
+        )));
+    }
     Ok(Question {
         dataset,
         measure,

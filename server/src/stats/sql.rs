@@ -36,7 +36,7 @@ pub fn data_table(table: &str) -> String {
     )
 }
 
-fn push(params: &mut Vec<Param>, value: Param) -> String {
+pub(super) fn push(params: &mut Vec<Param>, value: Param) -> String {
     let cast = value.sql_type();
     params.push(value);
     format!("${}::{cast}", params.len())
@@ -44,7 +44,7 @@ fn push(params: &mut Vec<Param>, value: Param) -> String {
 
 /// `units` over a division, optionally only the units whose inner point lies in one of
 /// `within` (none: every unit).
-fn division_units(by: &str, within: &[UnitRef], params: &mut Vec<Param>) -> String {
+pub(super) fn division_units(by: &str, within: &[UnitRef], params: &mut Vec<Param>) -> String {
     let division = push(params, Param::Text(by.to_owned()));
     let inside = if within.is_empty() {
         String::new()
@@ -273,19 +273,38 @@ pub fn summary(q: &Question, by: &str, within: &[UnitRef], overlay: &str, nation
                 ),
             )
         }
+        // The people inside and in each unit, counted at load (`population` at load).
+        Measure::Population | Measure::PopulationShare => (
+            "coalesce(pc.people, 0)".to_owned(),
+            "coalesce(sum(value), 0)".to_owned(),
+        ),
         _ => ("NULL::float8".to_owned(), "NULL::float8".to_owned()),
+    };
+    let (people, people_join) = if q.measure.is_population() {
+        (
+            "coalesce(pu.people, 0)",
+            format!(
+                "LEFT JOIN rummet.population_units pu ON pu.division = {by_param} AND pu.code = u.code
+                 LEFT JOIN rummet.population_cover pc
+                   ON pc.dataset = {ds} AND pc.division = {by_param} AND pc.code = u.code"
+            ),
+        )
+    } else {
+        ("NULL::float8", String::new())
     };
     let sql = format!(
         "WITH {units},
          rows AS (SELECT u.code, u.name, u.area_m2 AS unit_m2, s.features, s.length_m, s.area_m2, s.covered_m2,
-                         {value} AS value
+                         {value} AS value, {people} AS people
                   FROM units u JOIN rummet.overlay_summary s
-                    ON s.dataset = {ds} AND s.division = {by_param} AND s.code = u.code)
+                    ON s.dataset = {ds} AND s.division = {by_param} AND s.code = u.code
+                  {people_join})
          SELECT 0 AS kind, code, name, unit_m2, NULL::text AS grp, features, length_m, area_m2, covered_m2,
-                value FROM rows
+                value, people FROM rows
          UNION ALL
          SELECT 1, NULL, NULL, coalesce(sum(unit_m2), 0), NULL, {features_total},
-                coalesce(sum(length_m), 0), coalesce(sum(area_m2), 0), coalesce(sum(covered_m2), 0), {value_total}
+                coalesce(sum(length_m), 0), coalesce(sum(area_m2), 0), coalesce(sum(covered_m2), 0), {value_total},
+                sum(people)
          FROM rows
          ORDER BY kind, code"
     );
