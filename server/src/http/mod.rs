@@ -17,6 +17,7 @@ mod json_errors;
 mod observe;
 pub(crate) mod ogc;
 mod openapi;
+mod openapi_access;
 mod openapi_ogc;
 mod openapi_publish;
 mod overload;

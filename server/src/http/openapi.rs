@@ -23,7 +23,7 @@ fn describe(param: &str) -> (&'static str, bool) {
             false,
         ),
         "measure" => (
-            "count (default), length (m, lines), area (m², polygons), share (% of the unit covered, polygons, overlaps dissolved), sum:<field>, avg:<field>, min:<field>, max:<field> over a numeric field.",
+            "count (default), length (m, lines), area (m², polygons), share (% of the unit covered, polygons, overlaps dissolved), population (people living inside the polygons, by areal weighting of the population grid; no group or where), population_share (those people as % of the unit's), sum:<field>, avg:<field>, min:<field>, max:<field> over a numeric field.",
             false,
         ),
         "group" => (
@@ -80,7 +80,7 @@ fn parameters(names: &[&str], datasets: &[String], divisions: &[String]) -> Valu
     Value::Array(list)
 }
 
-fn error_response(description: &str) -> Value {
+pub(super) fn error_response(description: &str) -> Value {
     json!({"description": description, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}})
 }
 
@@ -200,7 +200,9 @@ pub fn build(app: &App, base: &str, viewer: Option<&crate::access::Principal>) -
                     "code": {"type": "string"}, "name": {"type": "string"}, "group": {},
                     "value": {"type": "number", "nullable": true}, "unit": {"type": "string"},
                     "features": {"type": "integer"}, "unit_area_m2": {"type": "number"},
+                    "people": {"type": "number", "description": "People living in the unit (population measures)."},
                 }}},
+                "population": {"type": "object", "description": "Population measures: the grid counted, its version and licence, and the method."},
                 "totals": {"type": "object"},
             }},
         }},
@@ -208,6 +210,7 @@ pub fn build(app: &App, base: &str, viewer: Option<&crate::access::Principal>) -
     if let Some(paths) = doc["paths"].as_object_mut() {
         paths.extend(super::openapi_ogc::paths(&all));
         paths.extend(map_paths(&divisions));
+        paths.extend(super::openapi_access::paths(&divisions));
     }
     super::openapi_publish::add_to(&mut doc);
     doc

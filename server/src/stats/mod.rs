@@ -23,7 +23,7 @@ use crate::db::Guarded;
 use serde_json::json;
 use tokio_postgres::GenericClient;
 
-pub use access::{ACCESS_PARAMS, MAX_WITHIN_MIN};
+pub use access::{ACCESS_PARAMS, MAX_WITHIN_MIN, METHOD as ACCESS_METHOD};
 pub use answer::{Answer, Rendered};
 pub use error::StatsError;
 pub use request::{Format, MEASURES, Measure};
