@@ -1,8 +1,10 @@
 //! The atlas in real headless Chromium (driven by `tests/browser/atlas.mjs` with
 //! playwright-core) over the production router: the demo divisions, a naturreservat of a
-//! different size in every kommun of Jönköpings län, and the catalog's fixtures of NVDB and
-//! lämningar. The script reports what the page drew and said; this test holds it to the
-//! API's own numbers.
+//! different size in every kommun of Jönköpings län, the catalog's fixture of lämningar, and
+//! the hand-computed accessibility world of `tests/population.rs` (a division `tkommun`, a
+//! population grid, flood polygons, Pipos services, and its three road links as NVDB). The
+//! script reports what the page drew and said; this test holds it to the API's own numbers
+//! and to the hand-computed ones.
 
 use std::path::Path;
 
@@ -89,6 +91,19 @@ fn upload_file(dir: &Path) -> std::path::PathBuf {
 /// What the saved view shows: reserves at 80 %, län 06, the share of each kommun covered.
 const SAVED_STATE: &str = "l=naturreservat@0.8&r=lan:06&c=naturreservat;share;kommun;region;quantile;4;YlGn;&v=7/57.6/14.5";
 
+/// The thematic datasets the layer list shows: the test's own and the accessibility world's.
+const LISTED: [&str; 6] = [
+    "befolkning_1km",
+    "lamningar",
+    "naturreservat",
+    "nvdb_vagnat",
+    "pipos_service",
+    "tflood",
+];
+
+/// What the accessibility panel is set to: groceries by car within 5 minutes, by `tkommun`.
+const ACCESS_CHOICES: &str = "service=Dagligvaror&profile=car&within=5&by=tkommun";
+
 /// Serves `app` on loopback, runs `tests/browser/atlas.mjs` against it for län 06 (and the
 /// saved view `saved`) and returns its report.
 async fn run_atlas(app: &TestApp, dir: &Path, saved: &str, publish: (&str, &Path)) -> Value {
@@ -111,6 +126,7 @@ async fn run_atlas(app: &TestApp, dir: &Path, saved: &str, publish: (&str, &Path
         .env("RUMMET_PUBLISH_KEY", publish.0)
         .env("RUMMET_PUBLISH_FILE", publish.1)
         .env("RUMMET_PUBLISH_NAME", "strukturbild")
+        .env("RUMMET_ACCESS", ACCESS_CHOICES)
         .output()
         .await
         .expect("node runs (deploy/test.sh installs Node.js)");
@@ -153,6 +169,39 @@ async fn published_through_the_panel(app: &TestApp, p: &Value) {
     );
 }
 
+/// The accessibility panel's report for [`ACCESS_CHOICES`], against the hand-computed world
+/// of `tests/population.rs`: Ana 100 %, Bro 70 % (c5's 30 people have no road) and 87.5 % in
+/// all (210 of 240), in the table and in the choropleth's source; the travel-time squares
+/// drawn over the units at 0, 2, 3 and 5 minutes (the store's own square, then 80, 160 and
+/// 300 seconds away) and c5, unreachable, without a time.
+fn accessibility_through_the_panel(a: &Value) {
+    assert_eq!(a["error"], Value::Null, "{a}");
+    // People are areal weights: a share may be off by float noise.
+    let near = |v: &Value, want: f64| v.as_f64().is_some_and(|x| (x - want).abs() < 1e-6);
+    for (name, share) in [("Ana", 100.0), ("Bro", 70.0)] {
+        assert!(near(&a["table_values"][name], share), "table, {name}: {a}");
+        assert!(near(&a["source"][name], share), "choropleth, {name}: {a}");
+    }
+    assert!(near(&a["total_value"], 87.5), "{a}");
+    assert_eq!(a["grid"]["minutes"], json!([0, 2, 3, 5]), "{a}");
+    assert_eq!(a["grid"]["unreachable_people"], json!([30]), "{a}");
+    assert!(
+        a["csv"]
+            .as_str()
+            .is_some_and(|u| u.contains("format=csv") && u.contains("by=tkommun")),
+        "{a}"
+    );
+    assert!(
+        a["method"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("Travel time")),
+        "{a}"
+    );
+    let legend = strings(&a["legend"]);
+    let groups = legend.iter().filter(|t| t.contains("Dagligvaror")).count();
+    assert_eq!(groups, 2, "the shares and the minutes: {a}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_atlas_draws_every_layer_labels_a_choropleth_and_a_drawn_area_as_the_api_counts_them() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/browser");
@@ -163,12 +212,13 @@ async fn the_atlas_draws_every_layer_labels_a_choropleth_and_a_drawn_area_as_the
     let app = TestApp::new().await;
     reserves(&app).await;
     let files = tempfile::tempdir().expect("tmp");
-    for id in ["nvdb_vagnat", "lamningar"] {
-        let entry = catalog::get(&DatasetId::parse(id).expect("id")).expect("in catalog");
-        let sub = files.path().join(id);
-        std::fs::create_dir_all(&sub).expect("dir");
-        geojson::load_file(&app.state, entry, fixtures::write(entry, &sub)).await;
-    }
+    let entry = catalog::get(&DatasetId::parse("lamningar").expect("id")).expect("in catalog");
+    let sub = files.path().join("lamningar");
+    std::fs::create_dir_all(&sub).expect("dir");
+    geojson::load_file(&app.state, entry, fixtures::write(entry, &sub)).await;
+    // Its road is the NVDB here: a later load of NVDB's fixture would recompute the travel
+    // times over roads far from its people.
+    crate::population::access_world(&app, files.path()).await;
     let (saved, key) = saved_view(&app).await;
     let upload = upload_file(files.path());
     let r = run_atlas(&app, &dir, &saved, (&key, &upload)).await;
@@ -179,7 +229,7 @@ async fn the_atlas_draws_every_layer_labels_a_choropleth_and_a_drawn_area_as_the
     }
     let mut listed = strings(&r["datasets"]);
     listed.sort_unstable();
-    assert_eq!(listed, ["lamningar", "naturreservat", "nvdb_vagnat"]);
+    assert_eq!(listed, LISTED);
     for id in listed {
         let drawn = r["layers"][id]["features"].as_u64().unwrap_or(0);
         assert!(drawn > 0, "{id} drew nothing: {}", r["layers"][id]);
@@ -247,7 +297,8 @@ async fn the_atlas_draws_every_layer_labels_a_choropleth_and_a_drawn_area_as_the
 
     // A layer too small to see at the overview says so, and its button zooms to where it shows.
     assert_eq!(r["zoom_hint"]["ok"], true, "{}", r["zoom_hint"]);
-    // The fixtures' NVDB links are minor roads, drawn from zoom 9: the hint is exercised.
+    // The population grid is drawn from zoom 5, the road links and flood polygons of the
+    // accessibility world are too short or small for zoom 3: the hint is exercised.
     assert_eq!(r["zoom_hint"]["exercised"], true, "{}", r["zoom_hint"]);
     // A saved view's permalink opens the atlas in the saved state.
     let state = &r["saved_view"]["state"];
@@ -259,5 +310,6 @@ async fn the_atlas_draws_every_layer_labels_a_choropleth_and_a_drawn_area_as_the
     assert_eq!(r["bad_input"]["names_missing"], true, "{}", r["bad_input"]);
     assert!(strings(&r["bad_input"]["layers"]).contains(&"naturreservat"));
 
+    accessibility_through_the_panel(&r["access"]);
     published_through_the_panel(&app, &r["publish"]).await;
 }

@@ -10,7 +10,10 @@
 // publishing through the Publicera panel: the key entered, the file uploaded through the form,
 // the job followed, the new dataset listed and its tiles asked for (with the key when it is
 // not public). RUMMET_PUBLISH_VISIBILITY (default org) and RUMMET_PUBLISH_NAME (default a
-// fresh one) choose the upload's visibility and name.
+// fresh one) choose the upload's visibility and name. When RUMMET_ACCESS names the choices
+// (e.g. service=Dagligvaror&profile=car&within=5&by=tkommun), the Tillgänglighet panel is
+// driven with them: the shares its table and its choropleth show per unit, and the
+// travel-time squares drawn over the units.
 // Usage: node atlas.mjs <base-url> <screenshot.png> [lan-code] [/m/<slug> of a saved view]
 import { chromium } from 'playwright-core';
 
@@ -175,6 +178,63 @@ async function publish(browser) {
     out.errors.push(`script: ${e && e.message || e}`);
   } finally {
     await page.close();
+  }
+  return out;
+}
+
+/**
+ * The accessibility panel as a planner uses it: the tab opened, each control picked, the
+ * answer awaited. Reports what the table shows per unit name (and parsed), the total, what
+ * the choropleth's source holds, and, with the map framed on the units, the travel-time
+ * squares drawn: their distinct minutes and the people of those without a time.
+ */
+async function accessibility(page, choices) {
+  const want = Object.fromEntries(new URLSearchParams(choices));
+  const out = { want };
+  try {
+    const t0 = Date.now();
+    await page.click('#tab-access');
+    await page.waitForSelector(`#ac-by option[value="${want.by}"]`, { state: 'attached', timeout: 10000 });
+    for (const name of ['by', 'service', 'profile', 'within']) await page.selectOption(`#ac-${name}`, want[name]);
+    await page.waitForFunction(w => {
+      const s = window.atlas.ctx.access?.shown;
+      return !!s && s.by === w.by && s.service === w.service && s.profile === w.profile && String(s.within) === w.within
+        && document.getElementById('access-result').dataset.state === 'done';
+    }, want, { timeout: 15000 });
+    out.answer_ms = Date.now() - t0;
+    Object.assign(out, await page.evaluate(async () => {
+      const a = window.atlas;
+      const text = el => el?.textContent.trim() ?? null;
+      const table = Object.fromEntries([...document.querySelectorAll('#access-result tbody tr')]
+        .map(tr => [tr.querySelector('th').firstChild.textContent.trim(), text(tr.querySelector('[data-share]'))]));
+      // frame the units the panel drew (from its own answer), then look at the squares
+      const pts = [];
+      const walk = c => (typeof c[0] === 'number' ? pts.push(c) : c.forEach(walk));
+      for (const f of a.ctx.access.answer.features) if (f.geometry) walk(f.geometry.coordinates);
+      const xs = pts.map(p => p[0]);
+      const ys = pts.map(p => p[1]);
+      a.map.fitBounds([[Math.min(...xs), Math.min(...ys)], [Math.max(...xs), Math.max(...ys)]], { animate: false, padding: 40 });
+      await a.idle();
+      const source = {};
+      for (const f of a.map.querySourceFeatures('access-units')) source[f.properties.name] = f.properties.share;
+      const cells = a.map.queryRenderedFeatures({ layers: ['access-grid'] }).map(f => f.properties);
+      const timed = cells.filter(p => 'minutes' in p);
+      return {
+        table, total: text(document.querySelector('#access-result tfoot [data-share]')), source, zoom: +a.map.getZoom().toFixed(2),
+        grid: {
+          features: cells.length,
+          minutes: [...new Set(timed.map(p => p.minutes))].sort((x, y) => x - y),
+          unreachable_people: [...new Set(cells.filter(p => !('minutes' in p)).map(p => p.people))],
+        },
+        csv: document.querySelector('#access-result a[download]')?.getAttribute('href') ?? null,
+        method: text(document.querySelector('#access-result details p')),
+        legend: [...document.querySelectorAll('#legend-body .lg-group h3')].map(h => h.textContent.trim()),
+      };
+    }));
+    out.table_values = Object.fromEntries(Object.entries(out.table).map(([k, v]) => [k, v == null ? null : parseShown(v)]));
+    out.total_value = out.total == null ? null : parseShown(out.total);
+  } catch (e) {
+    out.error = String(e && e.message || e);
   }
   return out;
 }
@@ -436,6 +496,7 @@ try {
     out.back = document.documentElement.lang;
     return out;
   });
+  if (process.env.RUMMET_ACCESS) report.access = await accessibility(page, process.env.RUMMET_ACCESS);
   await page.close();
 
   // bad input: unknown dataset and region named in a shared URL

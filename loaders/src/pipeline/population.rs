@@ -100,7 +100,10 @@ pub(super) async fn refresh(tx: &Transaction<'_>, id: &str) -> Result<Option<Pop
     let stale_covers: Vec<(String, String)> = tx
         .query(
             "SELECT o.dataset, o.division FROM rummet.overlays o
-             WHERE o.covered AND (o.dataset = $1 OR o.division = $1 OR $1 = $2 OR NOT EXISTS (
+             WHERE o.covered
+               -- People inside a population grid's own cells are its people: not counted.
+               AND NOT EXISTS (SELECT 1 FROM rummet.datasets g WHERE g.id = o.dataset AND g.role = 'population')
+               AND (o.dataset = $1 OR o.division = $1 OR $1 = $2 OR NOT EXISTS (
                SELECT 1 FROM rummet.population_cover p
                WHERE p.dataset = o.dataset AND p.division = o.division
                  AND p.population = $2 AND p.population_version = $3))

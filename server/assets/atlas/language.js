@@ -6,6 +6,7 @@ import { renderGroups } from './panels/layers.js';
 import { fillStatsForm } from './panels/stats.js';
 import { renderCompareLayers, compareChoice } from './panels/compare.js';
 import { renderPublish } from './panels/publish.js';
+import { renderAccess } from './panels/access.js';
 
 /** The language button names the other language, in that language. */
 export function markLangButton() {
@@ -23,5 +24,6 @@ export function switchLanguage(ctx) {
   if (ctx.choro?.opts) ctx.choro.renderTable();
   if (ctx.compare) renderCompareLayers(ctx, ctx.compare.layers.length ? ctx.compare.layers : compareChoice());
   renderPublish(ctx);
+  renderAccess(ctx);
   refresh(ctx);
 }

@@ -15,6 +15,7 @@ import { renderRegionInfo, wireRegionPanel } from './panels/region.js';
 import { fillStatsForm, wireStatsPanel, writeStatsForm, runChoropleth, choroFailed } from './panels/stats.js';
 import { setArea, setBorder, wireMeasurePanel } from './panels/measure.js';
 import { setCompare, wireComparePanel } from './panels/compare.js';
+import { wireAccessPanel } from './panels/access.js';
 import { mountPublishPanel, wirePublishPanel } from './panels/publish.js';
 import { wireMapEvents } from './mapevents.js';
 import { markLangButton, switchLanguage } from './language.js';
@@ -150,6 +151,7 @@ export async function start(ctx, initial) {
   wireStatsPanel(ctx);
   wireMeasurePanel(ctx);
   wireComparePanel(ctx);
+  wireAccessPanel(ctx);
   wirePublishPanel(ctx);
   wireMapEvents(ctx);
   wireHeader(ctx);

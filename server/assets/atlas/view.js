@@ -10,6 +10,7 @@ import { datasetLegend, renderLegend, basemapLegend } from './legend.js';
 import { REGION_COLOUR } from './regions.js';
 import { escapeHtml } from './format.js';
 import { renderStack } from './panels/layers.js';
+import { ACCESS_LAYERS, accessLegend, accessSources } from './panels/access.js';
 
 export const SWEDEN = [[10.9, 55.2], [24.3, 69.1]];
 export const GLYPHS = abs('/fonts/{fontstack}/{range}.pbf');
@@ -101,7 +102,7 @@ export function restack(ctx) {
   const base = ctx.basemap ? ctx.basemap.layers : [];
   const order = [
     ...base.filter(l => !isLabelLayer(l)).map(l => l.id),
-    'choro-fill', 'choro-line',
+    'choro-fill', 'choro-line', ...ACCESS_LAYERS,
     ...(ctx.stack ? ctx.stack.layerIds() : []),
     ...above(ctx),
   ];
@@ -130,6 +131,8 @@ export function legendModel(ctx) {
       if (st) layers.push(datasetLegend(ctx.catalog.byId.get(id), st));
     }
   }
+  // the accessibility map's shares and minutes come first, as the choropleth does
+  layers.unshift(...accessLegend(ctx));
   const region = ctx.region?.names?.length ? { color: REGION_COLOUR, label: ctx.region.names.join(', ') } : null;
   const base = ctx.baseOn && ctx.basemap ? basemapLegend(ctx.basemap.layers, getLang()) : null;
   return { choropleth: ctx.choro?.legend() || null, layers, region, base };
@@ -148,6 +151,7 @@ export function sourcesText(ctx, html) {
   if (ctx.choro?.opts) { ids.add(ctx.choro.opts.ds); ids.add(ctx.choro.opts.by); }
   for (const id of ctx.stack?.shown() || []) ids.add(id);
   for (const id of ctx.compare?.layers || []) ids.add(id);
+  for (const id of accessSources(ctx)) ids.add(id);
   const groups = new Map();
   for (const ds of [...ids].map(id => ctx.catalog.byId.get(id)).filter(Boolean)) {
     const lic = ds.licence && !String(ds.attribution || '').includes(ds.licence) ? `, ${t('sources.licence')} ${ds.licence}` : '';

@@ -313,6 +313,34 @@ fn print_summary(r: &LoadReport) {
         let secs: f64 = r.overlays.iter().map(|o| o.elapsed.as_secs_f64()).sum();
         println!("  statistics overlay: {} in {secs:.1}s", pairs.join(", "));
     }
+    if let Some(p) = &r.population {
+        println!(
+            "  people counted from {}: units of {}, inside {} polygon overlays, in {:.1}s",
+            p.population,
+            if p.divisions.is_empty() {
+                "no division".to_owned()
+            } else {
+                p.divisions.join(", ")
+            },
+            p.covers,
+            p.elapsed.as_secs_f64()
+        );
+    }
+    for a in &r.access {
+        println!(
+            "  travel times of {} along {} for {} cells ({} without road), types {}, in {:.1}s",
+            a.services,
+            a.network,
+            a.cells,
+            a.cells_without_road,
+            a.service_types
+                .iter()
+                .map(|(t, n)| format!("{t} ({n})"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            a.elapsed.as_secs_f64()
+        );
+    }
     if r.dry_run {
         println!("  nothing was changed");
     }
