@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 use tokio_postgres::Transaction;
 
+use super::access_sums;
 use super::population::{self, Source as Population};
 use crate::catalog::Access;
 use crate::network::{self, Graph, Profile, Source};
@@ -84,7 +85,7 @@ pub(super) async fn refresh(tx: &Transaction<'_>, id: &str) -> Result<Vec<Access
         let fresh = computed == Some((services.version, network.version, population.version));
         if fresh {
             if is_division(tx, id).await? {
-                sum_units(tx, &services.id, Some(id)).await?;
+                access_sums::rewrite_division(tx, &services.id, id).await?;
             }
             continue;
         }
@@ -219,6 +220,7 @@ async fn compute(
         .collect();
     let without_road = cells.iter().filter(|c| c.joined.is_none()).count() as u64;
     clear(tx, &services.id).await?;
+    let weights = access_sums::weights(tx, None).await?;
     let fids: Vec<i64> = cells.iter().map(|c| c.fid).collect();
     let people: Vec<f64> = cells.iter().map(|c| c.people).collect();
     for (kind, points) in &by_type {
@@ -250,9 +252,10 @@ async fn compute(
             )
             .await
             .map_err(LoadError::db("writing the travel times"))?;
+            let pass = (services.id.as_str(), kind.as_str(), profile.as_str());
+            access_sums::write(tx, pass, &weights, &fids, &seconds).await?;
         }
     }
-    sum_units(tx, &services.id, None).await?;
     let elapsed = started.elapsed();
     let types: Vec<&String> = by_type.keys().collect();
     let counts = (cells.len(), link_count, elapsed);
@@ -308,36 +311,12 @@ async fn register(
 async fn clear(tx: &Transaction<'_>, services: &str) -> Result<()> {
     for sql in [
         "DELETE FROM rummet.access_cells WHERE services = $1",
+        "DELETE FROM rummet.access_units WHERE services = $1",
         "DELETE FROM rummet.access_runs WHERE services = $1",
     ] {
         tx.execute(sql, &[&services])
             .await
             .map_err(LoadError::db("replacing the travel times"))?;
     }
-    Ok(())
-}
-
-/// Rewrites the people per unit and whole minute of `services`, for one division or all:
-/// each cell's people in a unit (its areal weight) at the cell's time rounded to the second,
-/// then up to the minute, so "within 10 min" holds a cell at exactly 600 s.
-async fn sum_units(tx: &Transaction<'_>, services: &str, division: Option<&str>) -> Result<()> {
-    tx.execute(
-        "DELETE FROM rummet.access_units WHERE services = $1 AND ($2::text IS NULL OR division = $2)",
-        &[&services, &division],
-    )
-    .await
-    .map_err(LoadError::db("replacing the people per minute"))?;
-    tx.execute(
-        "INSERT INTO rummet.access_units (services, service_type, profile, division, code, minute, people)
-         SELECT a.services, a.service_type, a.profile, w.division, w.code,
-                ceil(round(a.seconds::numeric) / 60)::int, sum(w.people)
-         FROM rummet.access_cells a
-         JOIN rummet.population_weights w ON w.fid = a.fid
-         WHERE a.services = $1 AND ($2::text IS NULL OR w.division = $2)
-         GROUP BY 1, 2, 3, 4, 5, 6",
-        &[&services, &division],
-    )
-    .await
-    .map_err(LoadError::db("summing the people per minute"))?;
     Ok(())
 }

@@ -4,6 +4,7 @@
 //! nothing behind, because PostgreSQL discards the whole transaction.
 
 mod access;
+mod access_sums;
 mod build;
 mod cell;
 mod overlay;

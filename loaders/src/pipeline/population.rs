@@ -133,9 +133,10 @@ pub(super) async fn refresh(tx: &Transaction<'_>, id: &str) -> Result<Option<Pop
     }))
 }
 
-/// Each cell's people in each unit of `division` it reaches, and the units' sums. Driven
-/// unit by unit, so each unit's outline is prepared once for all its cells; a cell wholly
-/// inside is not cut.
+/// Each cell's people in each unit of `division` it reaches, and the units' sums. The units
+/// are cut into parts of at most 256 vertices first: a cell then meets a few small parts,
+/// never a whole kommun's outline, and a cell wholly inside a part is not cut. The parts of a
+/// unit never overlap, so a cell's pieces in them add up to its piece in the unit.
 async fn weigh_units(tx: &Transaction<'_>, source: &Source, division: &str) -> Result<()> {
     tx.execute(
         "DELETE FROM rummet.population_weights WHERE division = $1",
@@ -143,14 +144,30 @@ async fn weigh_units(tx: &Transaction<'_>, source: &Source, division: &str) -> R
     )
     .await
     .map_err(LoadError::db("replacing the population weights"))?;
+    tx.batch_execute("DROP TABLE IF EXISTS pg_temp.rummet_unit_parts")
+        .await
+        .map_err(LoadError::db("cutting the units into parts"))?;
+    tx.execute(
+        "CREATE TEMP TABLE rummet_unit_parts ON COMMIT DROP AS
+           SELECT code, ST_Subdivide(geom, 256) AS geom FROM rummet.division_units WHERE division = $1",
+        &[&division],
+    )
+    .await
+    .map_err(LoadError::db("cutting the units into parts"))?;
+    tx.batch_execute(
+        "CREATE INDEX ON pg_temp.rummet_unit_parts USING gist (geom);
+         ANALYZE pg_temp.rummet_unit_parts;",
+    )
+    .await
+    .map_err(LoadError::db("indexing the unit parts"))?;
     tx.execute(
         "INSERT INTO rummet.population_weights (division, population, population_version, fid, code, people)
          SELECT $1, $2, $3, c.fid, u.code,
-                c.people * CASE WHEN ST_Covers(u.geom, c.geom) THEN 1
-                                ELSE ST_Area(ST_Intersection(u.geom, c.geom)) / c.area_m2 END
-         FROM rummet.division_units u
+                sum(c.people * CASE WHEN ST_Covers(u.geom, c.geom) THEN 1
+                                    ELSE ST_Area(ST_Intersection(u.geom, c.geom)) / c.area_m2 END)
+         FROM pg_temp.rummet_unit_parts u
          JOIN pg_temp.rummet_cells c ON c.geom && u.geom AND ST_Intersects(u.geom, c.geom)
-         WHERE u.division = $1",
+         GROUP BY c.fid, u.code",
         &[&division, &source.id, &source.version],
     )
     .await

@@ -382,18 +382,16 @@ async fn per_unit(
     let svc = push(&mut params, Param::Text(service.to_owned()));
     let prof = push(&mut params, Param::Text(profile.to_owned()));
     let div = push(&mut params, Param::Text(by.to_owned()));
-    let limit = push(&mut params, Param::Int(i64::from(minutes)));
+    // `within` is cumulated by minute from 0: the threshold's entry is one array read.
+    let slot = push(&mut params, Param::Int(i64::from(minutes) + 1));
     let sql = format!(
-        "WITH {units},
-         agg AS (SELECT code, sum(people) AS people,
-                        sum(people) FILTER (WHERE minute <= {limit}) AS within,
-                        sum(people) FILTER (WHERE minute IS NULL) AS unreachable
-                 FROM rummet.access_units
-                 WHERE services = {ds} AND service_type = {svc} AND profile = {prof} AND division = {div}
-                 GROUP BY code)
-         SELECT u.code, u.name, coalesce(a.people, 0)::float8, coalesce(a.within, 0)::float8,
+        "WITH {units}
+         SELECT u.code, u.name, coalesce(a.people, 0)::float8, coalesce(a.within[({slot})::int], 0)::float8,
                 coalesce(a.unreachable, 0)::float8
-         FROM units u LEFT JOIN agg a ON a.code = u.code ORDER BY u.code"
+         FROM units u LEFT JOIN rummet.access_units a
+           ON a.services = {ds} AND a.service_type = {svc} AND a.profile = {prof}
+          AND a.division = {div} AND a.code = u.code
+         ORDER BY u.code"
     );
     let result = client.query(&sql, &bind(&params)).await?;
     let rows: Vec<Row> = result

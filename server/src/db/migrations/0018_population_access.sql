@@ -71,19 +71,21 @@ CREATE TABLE rummet.access_cells (
     PRIMARY KEY (services, service_type, profile, fid)
 );
 
--- The same, summed per unit of each division and whole minute (`minute` = the seconds
--- rounded up, so "within 10 min" is `minute <= 10` exactly; NULL: unreachable): any
--- threshold's answer for every kommun is a sum over a few thousand rows.
+-- The same per unit of each division: the unit's people, those unreachable, and `within[m + 1]`
+-- the people within m whole minutes (m = 0 .. 600; a time is rounded to the second, then up
+-- to the minute, so a cell at exactly 600 s is within 10 min), cumulated: any threshold's
+-- answer for every kommun is one row per kommun.
 CREATE TABLE rummet.access_units (
     services      text NOT NULL,
     service_type  text NOT NULL,
     profile       text NOT NULL,
     division      text NOT NULL,
     code          text NOT NULL,
-    minute        integer,
-    people        double precision NOT NULL
+    people        double precision NOT NULL,
+    unreachable   double precision NOT NULL,
+    within        double precision[] NOT NULL,
+    PRIMARY KEY (services, service_type, profile, division, code)
 );
-CREATE INDEX access_units_key ON rummet.access_units (services, service_type, profile, division);
 
 -- What each accessibility computation was made from, for the answer's method and freshness.
 CREATE TABLE rummet.access_runs (
