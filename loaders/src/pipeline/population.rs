@@ -211,11 +211,14 @@ async fn weigh_cover(
          SELECT $1, $2, $3, $4, s.code, coalesce(p.people, 0)
          FROM rummet.overlay_summary s
          LEFT JOIN (
+           -- The pair's parts first, then the cells each meets through the cells' index: the
+           -- load has just rewritten the covers, and with their statistics stale the planner
+           -- may otherwise probe every dataset's cover for every cell.
+           WITH k AS MATERIALIZED (
+             SELECT code, geom FROM rummet.overlay_cover WHERE dataset = $1 AND division = $2)
            SELECT k.code, sum(c.people * CASE WHEN ST_Covers(k.geom, c.geom) THEN 1
                                               ELSE ST_Area(ST_Intersection(k.geom, c.geom)) / c.area_m2 END) AS people
-           FROM rummet.overlay_cover k
-           JOIN pg_temp.rummet_cells c ON c.geom && k.geom AND ST_Intersects(k.geom, c.geom)
-           WHERE k.dataset = $1 AND k.division = $2
+           FROM k JOIN pg_temp.rummet_cells c ON c.geom && k.geom AND ST_Intersects(k.geom, c.geom)
            GROUP BY k.code) p ON p.code = s.code
          WHERE s.dataset = $1 AND s.division = $2",
         &[&dataset, &division, &source.id, &source.version],
