@@ -133,7 +133,11 @@ async fn run_atlas(app: &TestApp, dir: &Path, saved: &str, publish: (&str, &Path
     server.abort();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "the browser script failed: {stderr}");
-    assert!(std::fs::metadata(shot.path()).is_ok_and(|m| m.len() > 10_000));
+    assert!(
+        std::fs::metadata(shot.path()).is_ok_and(|m| m.len() > 10_000),
+        "no screenshot; the script said: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)))
 }

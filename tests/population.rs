@@ -188,6 +188,22 @@ async fn the_people_inside_flood_polygons_are_counted_per_unit_by_areal_weightin
     assert!(close(&row(&share, "B")["value"], 15.0), "{share}");
     assert!(close(&share["totals"]["value"], 100.0 * 85.0 / 240.0));
 
+    // The grid itself is measured by its people per unit.
+    let grid = app.get("/api/stats/befolkning_1km?by=tkommun").await.json();
+    assert!(close(&row(&grid, "A")["value"], 140.0), "{grid}");
+    assert!(close(&row(&grid, "B")["value"], 100.0), "{grid}");
+    assert_eq!(grid["measure"], "population");
+    let reply = app
+        .get("/api/stats/befolkning_1km?by=tkommun&measure=area")
+        .await;
+    assert_eq!(reply.status, 400, "{}", text(&reply));
+    // No unit of tkommun lies in Kiruna: no rows, and zeros, not a failure.
+    let none = app
+        .get("/api/stats/tflood?by=tkommun&measure=population_share&in=kommun:2584")
+        .await;
+    assert_eq!(none.status, 200, "{}", text(&none));
+    assert!(close(&none.json()["totals"]["people"], 0.0));
+
     let csv = app
         .get("/api/stats/tflood?by=tkommun&measure=population&format=csv")
         .await;
@@ -463,7 +479,9 @@ async fn travel_times_are_drawn_as_a_tile_and_recomputed_when_the_road_network_i
     assert!(minutes.contains(&"0".to_owned()), "{minutes:?}");
     assert!(minutes.contains(&"2".to_owned()), "{minutes:?}");
 
-    // The middle link closed: B's cells no longer reach the store in A.
+    // The middle link closed: c4 joins only the eastern link and no longer reaches the store in
+    // A; c3's centre is on the eastern link's west end and 1 km from the western link's east
+    // end, one of its four nodes within reach: it joins there (120 s at 30 km/h, then 80 s).
     road(
         &app,
         dir.path(),
@@ -474,7 +492,13 @@ async fn travel_times_are_drawn_as_a_tile_and_recomputed_when_the_road_network_i
         .get("/api/access/pipos_service?by=tkommun&service=dagligvaror&within=60min")
         .await
         .json();
-    assert_eq!(access_row(&answer, "B"), (100.0, 0.0, 100.0), "{answer}");
+    assert_eq!(access_row(&answer, "B"), (100.0, 60.0, 40.0), "{answer}");
+
+    // Below zoom 7 a tile would hold too many cells: empty.
+    let low = app
+        .get("/tiles/access/pipos_service/dagligvaror/5/17/9.mvt")
+        .await;
+    assert_eq!(low.status, 204);
 
     for (q, status) in [
         ("within=5min", 400),
@@ -489,4 +513,19 @@ async fn travel_times_are_drawn_as_a_tile_and_recomputed_when_the_road_network_i
     }
     let reply = app.get("/api/access/tflood?service=x").await;
     assert_eq!(reply.status, 409, "{}", text(&reply));
+
+    // The network removed: its travel times no longer answer.
+    let mut client = app.db.client().await;
+    pipeline::versions::remove(&mut client, &DatasetId::parse("nvdb_vagnat").expect("id"))
+        .await
+        .expect("removed");
+    app.state
+        .datasets
+        .reload_all(&app.state.pool)
+        .await
+        .expect("registry");
+    let gone = app
+        .get("/api/access/pipos_service?by=tkommun&service=dagligvaror")
+        .await;
+    assert_eq!(gone.status, 409, "{}", text(&gone));
 }

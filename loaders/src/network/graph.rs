@@ -28,7 +28,7 @@ pub struct Link {
     pub limit_backward: Option<i64>,
 }
 
-/// Side of the squares nodes are indexed by for [`Graph::nearest_node`], metres.
+/// Side of the squares nodes are indexed by for [`Graph::nearest_nodes`], metres.
 const CELL_M: f64 = 1000.0;
 
 /// A routable network.
@@ -125,22 +125,32 @@ impl Graph {
     /// joins the network. `None` when no road comes that close.
     #[must_use]
     pub fn nearest_node(&self, at: [f64; 2], max_m: f64) -> Option<(NodeId, f64)> {
+        self.nearest_nodes(at, max_m, 1).into_iter().next()
+    }
+
+    /// The `k` nodes nearest `at` within `max_m`, nearest first, with their distances: a home
+    /// or a service joins the network at any of them (the nearest may lie on a stub or a
+    /// piece of road joined to nothing else, and the next one on the road that leads on).
+    #[must_use]
+    pub fn nearest_nodes(&self, at: [f64; 2], max_m: f64, k: usize) -> Vec<(NodeId, f64)> {
         let (cx, cy) = cell(at);
         #[expect(clippy::cast_possible_truncation, reason = "a few cells")]
         let reach = (max_m / CELL_M).ceil() as i64;
-        let mut best: Option<(NodeId, f64)> = None;
+        let mut found: Vec<(NodeId, f64)> = Vec::new();
         for dx in -reach..=reach {
             for dy in -reach..=reach {
                 for &n in self.cells.get(&(cx + dx, cy + dy)).into_iter().flatten() {
                     let [x, y] = self.positions[n as usize];
                     let d = (x - at[0]).hypot(y - at[1]);
-                    if d <= max_m && best.is_none_or(|(_, b)| d < b) {
-                        best = Some((n, d));
+                    if d <= max_m {
+                        found.push((n, d));
                     }
                 }
             }
         }
-        best
+        found.sort_unstable_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+        found.truncate(k);
+        found
     }
 
     /// The edges arriving at `n`, reversed: `(the node it leaves, seconds)` by `profile`.

@@ -196,6 +196,23 @@ mod tests {
     }
 
     #[test]
+    fn a_home_may_join_any_of_its_nearest_nodes_within_reach_nearest_first() {
+        let g = network();
+        let near = g.nearest_nodes([900.0, 0.0], 1500.0, 4);
+        let nodes: Vec<Option<u32>> = near.iter().map(|(n, _)| Some(*n)).collect();
+        assert_eq!(
+            nodes,
+            [
+                g.node_at([1000.0, 0.0]),
+                g.node_at([0.0, 0.0]),
+                g.node_at([2000.0, 0.0])
+            ],
+            "100 m, 900 m, 1100 m; the rest beyond reach"
+        );
+        assert_eq!(g.nearest_nodes([900.0, 0.0], 1500.0, 1).len(), 1);
+    }
+
+    #[test]
     fn a_home_far_from_every_road_joins_no_node() {
         let g = network();
         assert_eq!(g.nearest_node([3000.0, 4000.0], 2000.0), None);

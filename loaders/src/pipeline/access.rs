@@ -8,9 +8,10 @@
 //! (and only the per-unit sums when a division is loaded), after the population weights, so
 //! what serves always matches the serving versions of all three.
 //!
-//! A cell joins the network at the node nearest its centre, a service at the node nearest
-//! it, each along a straight line at the model's connector speed; a cell or service farther
-//! than `max_snap_m` (for cells at least the cell's side) from every node has no road.
+//! A cell joins the network at whichever of the [`JOIN_NODES`] nodes nearest its centre is
+//! quickest, a service at the ones nearest it, each along a straight line at the model's
+//! connector speed; a cell or service farther than `max_snap_m` (for cells at least the
+//! cell's side) from every node has no road.
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -178,11 +179,16 @@ async fn service_points(
     Ok(by_type)
 }
 
-/// A populated cell where it joins the network: its node and the seconds to it per profile.
+/// How many of the nearest nodes a home or a service may join the network at: the nearest
+/// may end a stub or a piece of road joined to nothing else (NVDB has many), and a home beside
+/// a through road must not count as cut off for it.
+const JOIN_NODES: usize = 4;
+
+/// A populated cell where it may join the network: its nearest nodes and their distances.
 struct Cell {
     fid: i64,
     people: f64,
-    joined: Option<(network::NodeId, f64)>,
+    joined: Vec<(network::NodeId, f64)>,
 }
 
 async fn compute(
@@ -215,10 +221,10 @@ async fn compute(
         .map(|r| Cell {
             fid: r.get(0),
             people: r.get(1),
-            joined: graph.nearest_node([r.get(2), r.get(3)], reach),
+            joined: graph.nearest_nodes([r.get(2), r.get(3)], reach, JOIN_NODES),
         })
         .collect();
-    let without_road = cells.iter().filter(|c| c.joined.is_none()).count() as u64;
+    let without_road = cells.iter().filter(|c| c.joined.is_empty()).count() as u64;
     clear(tx, &services.id).await?;
     let weights = access_sums::weights(tx, None).await?;
     let fids: Vec<i64> = cells.iter().map(|c| c.fid).collect();
@@ -227,7 +233,7 @@ async fn compute(
         for profile in Profile::ALL {
             let sources: Vec<Source> = points
                 .iter()
-                .filter_map(|p| graph.nearest_node(*p, model.max_snap_m))
+                .flat_map(|p| graph.nearest_nodes(*p, model.max_snap_m, JOIN_NODES))
                 .map(|(node, d)| Source {
                     node,
                     #[expect(clippy::cast_possible_truncation, reason = "seconds fit f32")]
@@ -238,9 +244,15 @@ async fn compute(
             let seconds: Vec<Option<f32>> = cells
                 .iter()
                 .map(|c| {
-                    let (node, d) = c.joined?;
-                    #[expect(clippy::cast_possible_truncation, reason = "seconds fit f32")]
-                    let t = at_node[node as usize] + model.connector_seconds(profile, d) as f32;
+                    let t = c
+                        .joined
+                        .iter()
+                        .map(|&(node, d)| {
+                            #[expect(clippy::cast_possible_truncation, reason = "seconds fit f32")]
+                            let connector = model.connector_seconds(profile, d) as f32;
+                            at_node[node as usize] + connector
+                        })
+                        .fold(f32::INFINITY, f32::min);
                     t.is_finite().then_some(t)
                 })
                 .collect();

@@ -49,6 +49,8 @@ struct Serving {
     fields: Vec<String>,
     /// The numeric ones, aggregated per unit in the summary.
     numeric: Vec<String>,
+    /// Whether it is a population grid.
+    population: bool,
 }
 
 /// Recomputes every overlay the load of `id` changes: its own against every division and,
@@ -70,13 +72,20 @@ pub(super) async fn refresh(tx: &Transaction<'_>, id: &str) -> Result<Vec<Overla
     for division in &divisions {
         ensure_units(tx, division, division.id == id).await?;
     }
+    // A population grid is not overlaid: its statistics are the people per unit
+    // (`population`), and cutting half a million cells by every division took minutes.
     let mut pairs: Vec<(&Serving, &Serving)> = divisions
         .iter()
-        .filter(|d| d.id != id)
+        .filter(|d| d.id != id && !this.population)
         .map(|d| (this, *d))
         .collect();
     if this.division.is_some() {
-        pairs.extend(serving.iter().filter(|d| d.id != id).map(|d| (d, this)));
+        pairs.extend(
+            serving
+                .iter()
+                .filter(|d| d.id != id && !d.population)
+                .map(|d| (d, this)),
+        );
     }
     let mut reports = Vec::with_capacity(pairs.len());
     for (dataset, division) in pairs {
@@ -88,7 +97,7 @@ pub(super) async fn refresh(tx: &Transaction<'_>, id: &str) -> Result<Vec<Overla
 async fn serving(tx: &Transaction<'_>) -> Result<Vec<Serving>> {
     let rows = tx
         .query(
-            "SELECT id, version, table_name, geometry_type,
+            "SELECT id, version, table_name, geometry_type, role = 'population' AS population,
                     catalog->'division'->>'code' AS code, catalog->'division'->>'name' AS name,
                     ARRAY(SELECT f->>'name' FROM jsonb_array_elements(fields) f) AS fields,
                     ARRAY(SELECT f->>'name' FROM jsonb_array_elements(fields) f
@@ -112,6 +121,7 @@ async fn serving(tx: &Transaction<'_>) -> Result<Vec<Serving>> {
                 .zip(r.get::<_, Option<String>>("name")),
             fields: r.get("fields"),
             numeric: r.get("numeric"),
+            population: r.get("population"),
         })
         .collect())
 }

@@ -58,9 +58,21 @@ pub(super) async fn source(tx: &Transaction<'_>) -> Result<Option<Source>> {
 /// SWEREF 99 TM, people, area), indexed, for this transaction: the serving table has no
 /// index on its SWEREF 99 TM geometry, and every pass below joins on it.
 pub(super) async fn stage_cells(tx: &Transaction<'_>, source: &Source) -> Result<()> {
+    // Staged already in this transaction (for the people, before the travel times): the
+    // table lives until the commit.
+    let staged: bool = tx
+        .query_one(
+            "SELECT to_regclass('pg_temp.rummet_cells') IS NOT NULL",
+            &[],
+        )
+        .await
+        .map_err(LoadError::db("looking for the staged cells"))?
+        .get(0);
+    if staged {
+        return Ok(());
+    }
     tx.batch_execute(&format!(
-        "DROP TABLE IF EXISTS pg_temp.rummet_cells;
-         CREATE TEMP TABLE rummet_cells ON COMMIT DROP AS
+        "CREATE TEMP TABLE rummet_cells ON COMMIT DROP AS
            SELECT fid, geom_3006 AS geom, {count}::float8 AS people, ST_Area(geom_3006) AS area_m2,
                   ST_X(ST_Centroid(geom_3006)) AS x, ST_Y(ST_Centroid(geom_3006)) AS y
            FROM {schema}.{table} WHERE {count} > 0 AND ST_Area(geom_3006) > 0;

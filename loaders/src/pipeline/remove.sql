@@ -9,12 +9,14 @@ c AS (DELETE FROM rummet.overlay_cover WHERE dataset = $1 OR division = $1),
 u AS (DELETE FROM rummet.division_units WHERE division = $1),
 p AS (DELETE FROM rummet.dataset_parts WHERE dataset = $1),
 t AS (DELETE FROM rummet.tiles WHERE dataset = $1),
-pw AS (DELETE FROM rummet.population_weights WHERE division = $1),
-pu AS (DELETE FROM rummet.population_units WHERE division = $1),
-pc AS (DELETE FROM rummet.population_cover WHERE dataset = $1 OR division = $1),
-ac AS (DELETE FROM rummet.access_cells WHERE services = $1),
-au AS (DELETE FROM rummet.access_units WHERE services = $1 OR division = $1),
-ar AS (DELETE FROM rummet.access_runs WHERE services = $1)
+pw AS (DELETE FROM rummet.population_weights WHERE division = $1 OR population = $1),
+pu AS (DELETE FROM rummet.population_units WHERE division = $1 OR population = $1),
+pc AS (DELETE FROM rummet.population_cover WHERE dataset = $1 OR division = $1 OR population = $1),
+-- Travel times of these services, or computed over this network or population grid.
+gone AS (SELECT services FROM rummet.access_runs WHERE services = $1 OR network = $1 OR population = $1),
+ac AS (DELETE FROM rummet.access_cells WHERE services = $1 OR services IN (SELECT services FROM gone)),
+au AS (DELETE FROM rummet.access_units WHERE services = $1 OR division = $1 OR services IN (SELECT services FROM gone)),
+ar AS (DELETE FROM rummet.access_runs WHERE services IN (SELECT services FROM gone))
 SELECT table_name FROM d
 UNION ALL SELECT table_name FROM v
 UNION ALL SELECT table_name FROM o

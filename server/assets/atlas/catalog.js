@@ -8,8 +8,12 @@ export const abs = path => new URL(path, location.href).href.replace(/%7B/gi, '{
 const NAME_FIELDS = { kommun: 'kommun', lan: 'lan', fa: 'fa_namn' };
 export const DIVISIONS = ['kommun', 'lan', 'fa'];
 
+/** Whether a population grid is loaded: polygons can then be measured by the people inside. */
+let peopleCounted = false;
+
 export async function loadCatalog() {
   const { datasets } = await getJSON('/catalog');
+  peopleCounted = datasets.some(d => d.role === 'population');
   const byId = new Map(datasets.map(d => [d.id, d]));
   const thematic = datasets.filter(d => d.role !== 'division');
   const groups = new Map();
@@ -32,10 +36,13 @@ export async function loadCatalog() {
 
 /** Which measures a dataset can answer, by geometry. */
 export function measuresFor(ds) {
+  // a population grid is measured by its people per unit, counted at load
+  if (ds.role === 'population') return ['population'];
   const g = (ds.geometry_type || '').toLowerCase();
   const m = ['count'];
   if (g.includes('line')) m.push('length');
   if (g.includes('polygon')) m.push('area', 'share');
+  if (g.includes('polygon') && peopleCounted) m.push('population', 'population_share');
   for (const f of ds.fields) {
     if (/int|double|real|numeric|float/.test(f.type) && !/^(area_m2|length_m)$/.test(f.name)) {
       m.push(`sum:${f.name}`, `avg:${f.name}`);
@@ -46,6 +53,7 @@ export function measuresFor(ds) {
 
 /** The measures that describe a dataset inside an area (drawn or a border zone). */
 export function areaMeasures(ds) {
+  if (ds.role === 'population') return ['population'];
   const g = (ds.geometry_type || '').toLowerCase();
   if (g.includes('polygon')) return ['count', 'area', 'share'];
   if (g.includes('line')) return ['count', 'length'];

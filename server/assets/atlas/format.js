@@ -50,6 +50,7 @@ export function statValue(v, unit) {
     case 'm': return length(v);
     case '%': return `${num(v, Math.abs(v) < 10 ? 2 : 1)} %`;
     case 'features': return `${num(v, 0)} ${getLang() === 'sv' ? 'st' : ''}`.trim();
+    case 'people': return `${num(v, 0)} ${getLang() === 'sv' ? 'inv.' : 'people'}`;
     default: return unit ? `${num(v)} ${unit}` : num(v);
   }
 }
@@ -60,6 +61,7 @@ export function scaleFor(unit, values) {
   if (unit === 'm²') return max >= 1e6 ? { k: 1e-6, label: 'km²' } : { k: 1e-4, label: 'ha' };
   if (unit === 'm') return max >= 1000 ? { k: 1e-3, label: 'km' } : { k: 1, label: 'm' };
   if (unit === 'features') return { k: 1, label: getLang() === 'sv' ? 'st' : 'features' };
+  if (unit === 'people') return { k: 1, label: getLang() === 'sv' ? 'inv.' : 'people' };
   return { k: 1, label: unit || '' };
 }
 

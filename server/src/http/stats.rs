@@ -188,7 +188,7 @@ pub async fn access_tile(
         return Err(crate::tiles::TileError::Format(ext.chars().take(16).collect()).into());
     }
     let coord = rummet_core::TileCoord::parse(&z, &x, y).map_err(crate::tiles::TileError::from)?;
-    let tile = app
+    let (tile, public) = app
         .stats
         .access_tile(
             &dataset,
@@ -208,10 +208,18 @@ pub async fn access_tile(
                 HeaderValue::from_static("application/vnd.mapbox-vector-tile"),
             ),
             // Recomputed by a load of the services, the network or the population: a
-            // minute's caching, revalidated after.
+            // minute's caching; a dataset that is not public only in the asker's browser.
             (
                 header::CACHE_CONTROL,
-                HeaderValue::from_static("public, max-age=60"),
+                HeaderValue::from_static(if public {
+                    "public, max-age=60"
+                } else {
+                    "private, max-age=60"
+                }),
+            ),
+            (
+                header::VARY,
+                HeaderValue::from_static("Accept-Encoding, Authorization"),
             ),
         ],
         tile,

@@ -22,6 +22,11 @@ use crate::filter::{Param, bind};
 /// Parameters `GET /api/access/{dataset}` takes.
 pub const ACCESS_PARAMS: &[&str] = &["service", "within", "by", "profile", "in", "format"];
 
+/// Lowest zoom the travel-time grid is drawn at: below it a tile would hold a few hundred
+/// thousand cells, too many to encode per request and too small to see; the choropleth of
+/// shares answers there.
+pub const ACCESS_MIN_ZOOM: u8 = 7;
+
 /// Longest threshold, minutes.
 pub const MAX_WITHIN_MIN: i32 = 600;
 
@@ -29,9 +34,10 @@ pub const MAX_WITHIN_MIN: i32 = 600;
 pub const METHOD: &str = "Travel time from each populated grid cell to the nearest service of \
 the type, along the road network, from one multi-source shortest-path pass per type and \
 profile over the whole network (services across a län or kommun border count). A cell joins \
-the network at the node nearest its centre and a service at the node nearest it, along a \
-straight line at the model's connector speed; a cell farther than max_snap_m (or its cell \
-side) from every node has no road and counts as unreachable. Times are rounded to the second, \
+the network at whichever of the four nodes nearest its centre within reach is quickest, and a \
+service at the four nearest it, along a straight line at the model's connector speed; a cell \
+farther than max_snap_m (or its cell side) from every node has no road and counts as \
+unreachable. Times are rounded to the second, \
 then up to the whole minute, so a cell at exactly the threshold is within it. A cell's people \
 are apportioned to units by areal weighting.";
 
@@ -69,7 +75,6 @@ pub fn parse_minutes(text: &str) -> Result<i32, StatsError> {
 
 /// What the load computed for a service dataset (`rummet.access_runs`).
 struct Run {
-    services_version: i64,
     network: String,
     network_version: i64,
     population: String,
@@ -82,9 +87,16 @@ struct Run {
 async fn run(client: &impl GenericClient, dataset: &Dataset) -> Result<Run, StatsError> {
     let row = client
         .query_opt(
+            // Current only while the services, the network and the population grid it was
+            // computed from all serve those very versions (a removal or a skipped recompute
+            // leaves it behind).
             "SELECT services_version, network, network_version, population, population_version,
-                    population_table, service_types, model
-             FROM rummet.access_runs WHERE services = $1",
+                    population_table, service_types, model,
+                    (SELECT d.version FROM rummet.datasets d WHERE d.id = r.services) = r.services_version
+                    AND (SELECT d.version FROM rummet.datasets d WHERE d.id = r.network) = r.network_version
+                    AND EXISTS (SELECT 1 FROM rummet.population_source p
+                                WHERE p.id = r.population AND p.version = r.population_version)
+             FROM rummet.access_runs r WHERE services = $1",
             &[&dataset.id.as_str()],
         )
         .await?
@@ -95,8 +107,16 @@ async fn run(client: &impl GenericClient, dataset: &Dataset) -> Result<Run, Stat
                 dataset.id
             ))
         })?;
+    if !row.get::<_, Option<bool>>(8).unwrap_or(false) {
+        return Err(StatsError::NoPopulation(format!(
+            "the travel times of {} were computed from versions of the services, {} or {} that \
+             no longer serve; they are computed again by the next load of any of them",
+            dataset.id,
+            row.get::<_, String>(1),
+            row.get::<_, String>(3)
+        )));
+    }
     Ok(Run {
-        services_version: row.get(0),
         network: row.get(1),
         network_version: row.get(2),
         population: row.get(3),
@@ -263,12 +283,6 @@ impl StatsService {
         let client = Guarded::new(self.read(&read).get().await?);
         let asked = async {
             let run = run(&*client, &dataset).await?;
-            if run.services_version != dataset.version {
-                return Err(StatsError::NoPopulation(format!(
-                    "the accessibility of {} version {} is being computed: ask again when its load commits",
-                    dataset.id, dataset.version
-                )));
-            }
             let service = check_service(&run, &service)?.to_owned();
             for w in &within {
                 super::zones::check_unit(&*client, w).await?;
@@ -287,7 +301,7 @@ impl StatsService {
             } else {
                 HashMap::new()
             };
-            Ok((run, service, rows, totals, geometries))
+            Ok::<_, StatsError>((run, service, rows, totals, geometries))
         }
         .await;
         client.release();
@@ -317,7 +331,8 @@ impl StatsService {
 
     /// The travel-time grid of `dataset`'s `service` by `profile` in tile `z/x/y` (Web
     /// Mercator) as a Mapbox Vector Tile: layer `access`, a polygon per populated cell with
-    /// `minutes` (absent where unreachable), `seconds` and `people`.
+    /// `minutes` (absent where unreachable), `seconds` and `people`; empty below
+    /// [`ACCESS_MIN_ZOOM`]. Whether the dataset is public comes along, for the caching.
     ///
     /// # Errors
     /// A [`StatsError`] naming what was wrong.
@@ -328,11 +343,15 @@ impl StatsService {
         (z, x, y): (u8, u32, u32),
         params: BTreeMap<String, String>,
         viewer: Option<&Principal>,
-    ) -> Result<Bytes, StatsError> {
+    ) -> Result<(Bytes, bool), StatsError> {
         let mut params = Params::new(params);
         let dataset = request::dataset(self.seen(viewer), dataset)?;
         let profile = profile(params.take("profile").as_deref())?;
         params.finish(&["profile"])?;
+        let public = dataset.visibility == crate::access::Visibility::Public;
+        if z < ACCESS_MIN_ZOOM {
+            return Ok((Bytes::new(), public));
+        }
         let client = Guarded::new(self.read(&[&dataset]).get().await?);
         let asked = async {
             let run = run(&*client, &dataset).await?;
@@ -340,8 +359,10 @@ impl StatsService {
             let sql = format!(
                 "SELECT coalesce(ST_AsMVT(t, 'access', 4096, 'geom'), ''::bytea) FROM (
                    SELECT ST_AsMVTGeom(p.geom, ST_TileEnvelope($4, $5, $6), 4096, 64, true) AS geom,
-                          ceil(round(a.seconds::numeric) / 60)::int AS minutes,
-                          round(a.seconds::numeric)::int AS seconds, a.people
+                          -- Rounded half up to the second as the load's sums are (a real's
+                          -- numeric cast would first round it to six digits).
+                          ceil(floor(a.seconds::float8 + 0.5) / 60)::int AS minutes,
+                          floor(a.seconds::float8 + 0.5)::int AS seconds, a.people
                    FROM {grid} p
                    JOIN rummet.access_cells a
                      ON a.fid = p.fid AND a.services = $1 AND a.service_type = $2 AND a.profile = $3
@@ -360,7 +381,7 @@ impl StatsService {
                     &[&dataset.id.as_str(), &service, &profile, &zi, &xi, &yi],
                 )
                 .await?;
-            Ok::<_, StatsError>(Bytes::from(row.get::<_, Vec<u8>>(0)))
+            Ok::<_, StatsError>((Bytes::from(row.get::<_, Vec<u8>>(0)), public))
         }
         .await;
         client.release();
@@ -387,13 +408,20 @@ async fn per_unit(
     let sql = format!(
         "WITH {units}
          SELECT u.code, u.name, coalesce(a.people, 0)::float8, coalesce(a.within[({slot})::int], 0)::float8,
-                coalesce(a.unreachable, 0)::float8
+                coalesce(a.unreachable, 0)::float8, a.code IS NOT NULL
          FROM units u LEFT JOIN rummet.access_units a
            ON a.services = {ds} AND a.service_type = {svc} AND a.profile = {prof}
           AND a.division = {div} AND a.code = u.code
          ORDER BY u.code"
     );
     let result = client.query(&sql, &bind(&params)).await?;
+    if !result.is_empty() && !result.iter().any(|r| r.get::<_, bool>(5)) {
+        return Err(StatsError::NoPopulation(format!(
+            "the people of {by} are not summed for {} yet: they are by the next load of it, of \
+             {by} or of the population grid",
+            dataset.id
+        )));
+    }
     let rows: Vec<Row> = result
         .iter()
         .map(|r| {

@@ -122,8 +122,9 @@ fn value_of(measure: &Measure, row: &PgRow) -> Option<f64> {
         }
         Measure::Field(..) | Measure::Population => row.get("value"),
         Measure::PopulationShare => {
-            let people: f64 = row.get("people");
-            let inside: f64 = row.get("value");
+            // NULL when no unit was asked about (an `in=` that selects none).
+            let people: f64 = row.get::<_, Option<f64>>("people").unwrap_or_default();
+            let inside: f64 = row.get::<_, Option<f64>>("value").unwrap_or_default();
             Some(if people > 0.0 {
                 100.0 * inside / people
             } else {
@@ -135,7 +136,9 @@ fn value_of(measure: &Measure, row: &PgRow) -> Option<f64> {
 
 /// The people of the unit, for a population measure.
 fn people_of(measure: &Measure, row: &PgRow) -> Option<f64> {
-    measure.is_population().then(|| row.get::<_, f64>("people"))
+    measure
+        .is_population()
+        .then(|| row.get::<_, Option<f64>>("people").unwrap_or_default())
 }
 
 /// Rows and totals from the SQL of `sql::answer` (the totals row last).

@@ -185,31 +185,33 @@ impl StatsService {
         touched.push(&q.dataset);
         let client = Guarded::new(self.read(&touched).get().await?);
         let asked = async {
-            let overlay = overlay(&*client, &q.dataset, &by).await?;
-            let counted = if q.measure.is_population() {
-                let pair = (q.dataset.id.as_str(), by.id.as_str());
-                Some(population::counted(&*client, Some(pair)).await?.describe())
-            } else {
-                None
-            };
             for w in &within {
                 zones::check_unit(&*client, w).await?;
             }
-            let simple = q.filter.is_none()
-                && q.group.is_none()
-                && (within.is_empty() || !matches!(q.measure, Measure::Field(..)));
-            let built = if let Some(field) = grouped_field(&q, &within, &overlay) {
-                sql::grouped(&q, by.id.as_str(), field)
-            } else if simple {
-                sql::summary(
-                    &q,
-                    by.id.as_str(),
-                    &within,
-                    &overlay.table,
-                    overlay.features,
+            let (built, versions, counted) = if q.dataset.role == rummet_core::Role::Population {
+                // A population grid's statistics are its people per unit, counted at load.
+                let counted = population::counted(&*client, None).await?;
+                counted.is(&q.dataset)?;
+                let built = population::grid_units(by.id.as_str(), &within);
+                (
+                    built,
+                    (q.dataset.version, by.version),
+                    Some(counted.describe()),
                 )
             } else {
-                sql::by_division(&q, by.id.as_str(), &within, &overlay.table)
+                let overlay = overlay(&*client, &q.dataset, &by).await?;
+                let counted = if q.measure.is_population() {
+                    let pair = (q.dataset.id.as_str(), by.id.as_str());
+                    Some(population::counted(&*client, Some(pair)).await?.describe())
+                } else {
+                    None
+                };
+                let versions = (overlay.dataset_version, overlay.division_version);
+                (
+                    overlay_question(&q, &by, &within, &overlay),
+                    versions,
+                    counted,
+                )
             };
             let result = client.query(&built.sql, &bind(&built.params)).await?;
             let (rows, totals) = answer::rows_and_totals(&q, &result);
@@ -218,26 +220,26 @@ impl StatsService {
             } else {
                 HashMap::new()
             };
-            Ok::<_, StatsError>((overlay, rows, totals, geometries, counted))
+            Ok::<_, StatsError>((versions, rows, totals, geometries, counted))
         }
         .await;
         client.release();
-        let (overlay, rows, totals, geometries, counted) = asked?;
+        let ((dataset_version, division_version), rows, totals, geometries, counted) = asked?;
         let answer = Answer {
             population: counted,
             by: Some(by.id.to_string()),
-            division_version: Some(overlay.division_version),
+            division_version: Some(division_version),
             within: within_text,
             division_attribution: Some(by.attribution.clone()),
             division_licence: Some(by.licence.clone()),
             rows,
             totals,
-            ..base_answer(&q, overlay.dataset_version)
+            ..base_answer(&q, dataset_version)
         };
         let rendered = answer.render(q.format, &geometries);
         // Cached only when the overlay is of the versions the key names; right after a
         // reload the view may lag the database by one notification.
-        if overlay.dataset_version == q.dataset.version && overlay.division_version == by.version {
+        if dataset_version == q.dataset.version && division_version == by.version {
             self.cache.insert(key, rendered.clone()).await;
         }
         Ok(rendered)
@@ -271,7 +273,14 @@ impl StatsService {
         let q = request::question(dataset, &mut params)?;
         params.finish(AREA_PARAMS)?;
         let drawn = zones::parse_drawn(body, crs.as_deref())?;
-        let key = cache_key(&q, &[], None, &format!("{}:{}", drawn.srid, drawn.geometry));
+        let grids = self.population_grids(&q);
+        let read: Vec<&Dataset> = grids.iter().map(AsRef::as_ref).collect();
+        let key = cache_key(
+            &q,
+            &read,
+            None,
+            &format!("{}:{}", drawn.srid, drawn.geometry),
+        );
         self.cached_zones(key, &q, async |client| {
             let (zone, area) = zones::drawn_zone(client, &drawn).await?;
             let context = json!({"area_m2": area, "crs": format!("EPSG:{}", drawn.srid)});
@@ -336,9 +345,13 @@ impl StatsService {
                 "a and b name the same unit".to_owned(),
             ));
         }
+        let grids = self.population_grids(&q);
         let key = cache_key(
             &q,
-            &[&a.division, &b.division],
+            &[&*a.division, &*b.division]
+                .into_iter()
+                .chain(grids.iter().map(AsRef::as_ref))
+                .collect::<Vec<&Dataset>>(),
             None,
             &format!("{}|{}|{within}", unit_text(&a), unit_text(&b)),
         );
@@ -437,14 +450,26 @@ async fn population_in_zones(
     q: &Question,
     zones: &[Zone],
 ) -> Result<(Vec<answer::Row>, answer::Totals, Option<serde_json::Value>), StatsError> {
-    let division = cover_division(client, q, zones).await?.ok_or_else(|| {
-        StatsError::NoPopulation(format!(
-            "{} has no load-time cover by a division that holds the whole area, so the people \
-             inside cannot be counted there; draw the area over land inside the divisions",
-            q.dataset.id
-        ))
-    })?;
-    let counted = population::counted(client, Some((q.dataset.id.as_str(), &division))).await?;
+    // A population grid's own people are its value; another dataset's, those inside it.
+    let grid = q.dataset.role == rummet_core::Role::Population;
+    let (counted, division) = if grid {
+        let counted = population::counted(client, None).await?;
+        counted.is(&q.dataset)?;
+        (counted, None)
+    } else {
+        let division = cover_division(client, q, zones).await?.ok_or_else(|| {
+            StatsError::NoPopulation(format!(
+                "{} has no load-time cover by a division that holds the whole area, so the people \
+                 inside cannot be counted there; draw the area over land inside the divisions",
+                q.dataset.id
+            ))
+        })?;
+        let pair = (q.dataset.id.as_str(), division.as_str());
+        (
+            population::counted(client, Some(pair)).await?,
+            Some(division),
+        )
+    };
     let count = Question {
         measure: Measure::Count,
         ..q.clone()
@@ -458,8 +483,9 @@ async fn population_in_zones(
     );
     let result = client.query(&built.sql, &bind(&built.params)).await?;
     let (mut rows, mut totals) = answer::rows_and_totals(&count, &result);
-    let people = population::in_zones(client, q, &counted, zones, &division).await?;
+    let people = population::in_zones(client, q, &counted, zones, division.as_deref()).await?;
     let value = |(people, inside): (f64, f64)| match q.measure {
+        _ if grid => people,
         Measure::PopulationShare if people > 0.0 => 100.0 * inside / people,
         Measure::PopulationShare => 0.0,
         _ => inside,
@@ -476,6 +502,21 @@ async fn population_in_zones(
     totals.value = Some(value(sum));
     totals.unit = q.measure.unit();
     Ok((rows, totals, Some(counted.describe())))
+}
+
+/// The SQL of a question by division over the load-time overlay: the groups the load wrote,
+/// the summary, or the overlay table itself.
+fn overlay_question(q: &Question, by: &Dataset, within: &[UnitRef], overlay: &Overlay) -> Built {
+    let simple = q.filter.is_none()
+        && q.group.is_none()
+        && (within.is_empty() || !matches!(q.measure, Measure::Field(..)));
+    if let Some(field) = grouped_field(q, within, overlay) {
+        sql::grouped(q, by.id.as_str(), field)
+    } else if simple {
+        sql::summary(q, by.id.as_str(), within, &overlay.table, overlay.features)
+    } else {
+        sql::by_division(q, by.id.as_str(), within, &overlay.table)
+    }
 }
 
 /// `in=` as written back in an answer and a cache key: `lan:05,lan:06`, none when national.

@@ -9,8 +9,10 @@ use serde_json::{Value, json};
 use tokio_postgres::GenericClient;
 
 use super::StatsError;
-use super::request::Question;
-use super::sql::{Zone, data_table};
+use super::request::{Question, UnitRef};
+use super::sql::{Built, Zone, data_table, division_units, push};
+use crate::datasets::Dataset;
+use crate::filter::Param;
 
 /// How the people are counted, as stated in every population answer and the README.
 pub const METHOD: &str = "Areal weighting: each populated grid cell's people are taken as \
@@ -33,6 +35,22 @@ pub struct Counted {
 }
 
 impl Counted {
+    /// Refuses statistics of a grid that is not the one counted (a 1 km grid beside a
+    /// 250 m one): its people per unit are not computed.
+    ///
+    /// # Errors
+    /// [`StatsError::Measure`] naming the grid counted.
+    pub fn is(&self, grid: &Dataset) -> Result<(), StatsError> {
+        if grid.id.as_str() == self.id {
+            Ok(())
+        } else {
+            Err(StatsError::Measure(format!(
+                "{} is not the population grid counted; {} is (the finest loaded): ask it",
+                grid.id, self.id
+            )))
+        }
+    }
+
     /// The answer's `population` member: the grid, its version and licence, and the method.
     #[must_use]
     pub fn describe(&self) -> Value {
@@ -100,8 +118,31 @@ pub async fn counted(
     Ok(source)
 }
 
-/// People in each zone and inside the dataset's cover (by `division`'s overlay) in it:
-/// code → (people, inside).
+/// A population grid's statistics by division: each unit's people, counted at load.
+#[must_use]
+pub fn grid_units(by: &str, within: &[UnitRef]) -> Built {
+    let mut params = Vec::new();
+    let units = division_units(by, within, &mut params);
+    let by = push(&mut params, Param::Text(by.to_owned()));
+    let sql = format!(
+        "WITH {units},
+         rows AS (SELECT u.code, u.name, u.area_m2 AS unit_m2, coalesce(p.people, 0) AS people
+                  FROM units u LEFT JOIN rummet.population_units p ON p.division = {by} AND p.code = u.code)
+         SELECT 0 AS kind, code, name, unit_m2, NULL::text AS grp, 0::bigint AS features, 0::float8 AS length_m,
+                0::float8 AS area_m2, 0::float8 AS covered_m2, people AS value, people FROM rows
+         UNION ALL
+         SELECT 1, NULL, NULL, coalesce(sum(unit_m2), 0), NULL, 0, 0, 0, 0, coalesce(sum(people), 0),
+                coalesce(sum(people), 0)
+         FROM rows
+         ORDER BY kind, code"
+    );
+    Built { sql, params }
+}
+
+/// People in each zone and, given the `division` whose cover to read, inside the dataset's
+/// cover in it (else nothing inside): code → (people, inside). The zones are cut into parts
+/// of at most 256 vertices first, so no cell meets a whole zone's outline, a cell wholly inside
+/// a part is not cut, and each part's intersection with a cover part is made once.
 ///
 /// # Errors
 /// When the database fails.
@@ -110,32 +151,38 @@ pub async fn in_zones(
     q: &Question,
     source: &Counted,
     zones: &[Zone],
-    division: &str,
+    division: Option<&str>,
 ) -> Result<HashMap<String, (f64, f64)>, StatsError> {
     let codes: Vec<&str> = zones.iter().map(|z| z.code.as_str()).collect();
     let wkbs: Vec<&[u8]> = zones.iter().map(|z| z.ewkb.as_slice()).collect();
-    // The grid's serving table is indexed in Web Mercator: cells are found by the zone's
-    // box there, then weighed in SWEREF 99 TM.
+    let inside = if division.is_some() {
+        "SELECT c.code, sum(c.people * ST_Area(ST_Intersection(zk.geom, c.geom)) / c.area_m2) AS n
+         FROM (SELECT p.code, ST_Intersection(p.geom, k.geom) AS geom
+               FROM parts p JOIN rummet.overlay_cover k ON k.geom && p.geom AND ST_Intersects(k.geom, p.geom)
+               WHERE k.dataset = $3 AND k.division = $4 AND k.dataset_version = $5) zk
+         JOIN cells c ON c.code = zk.code AND c.geom && zk.geom
+         GROUP BY c.code"
+    } else {
+        "SELECT NULL::text AS code, 0::float8 AS n WHERE $3::text IS NULL AND $4::text IS NULL AND $5::bigint IS NULL"
+    };
+    // The grid's serving table is indexed in Web Mercator: cells are found by the zone's box
+    // there, then weighed in SWEREF 99 TM.
     let sql = format!(
         "WITH zones AS MATERIALIZED (
            SELECT z.code, g AS geom, ST_Expand(ST_Envelope(ST_Transform(g, 3857)), 1000) AS box
            FROM unnest($1::text[], $2::bytea[]) AS z(code, wkb)
            CROSS JOIN LATERAL (SELECT ST_GeomFromEWKB(z.wkb) AS g) g),
+         parts AS MATERIALIZED (SELECT code, ST_Subdivide(geom, 256) AS geom FROM zones),
          cells AS MATERIALIZED (
            SELECT z.code, c.geom_3006 AS geom, c.{count}::float8 AS people, ST_Area(c.geom_3006) AS area_m2
            FROM zones z JOIN {grid} c ON c.geom && z.box
            WHERE c.{count} > 0 AND ST_Intersects(z.geom, c.geom_3006)),
          people AS (
-           SELECT c.code, sum(c.people * ST_Area(ST_Intersection(z.geom, c.geom)) / c.area_m2) AS n
-           FROM cells c JOIN zones z ON z.code = c.code GROUP BY c.code),
-         inside AS (
-           SELECT c.code, sum(c.people * ST_Area(ST_Intersection(ST_Intersection(z.geom, k.geom), c.geom))
-                              / c.area_m2) AS n
-           FROM cells c JOIN zones z ON z.code = c.code
-           JOIN rummet.overlay_cover k
-             ON k.geom && c.geom AND k.geom && z.geom AND ST_Intersects(k.geom, c.geom)
-           WHERE k.dataset = $3 AND k.division = $4 AND k.dataset_version = $5
-           GROUP BY c.code)
+           SELECT c.code, sum(c.people * CASE WHEN ST_Covers(p.geom, c.geom) THEN 1
+                                              ELSE ST_Area(ST_Intersection(p.geom, c.geom)) / c.area_m2 END) AS n
+           FROM parts p JOIN cells c ON c.code = p.code AND c.geom && p.geom
+           GROUP BY c.code),
+         inside AS ({inside})
          SELECT z.code, coalesce(p.n, 0), coalesce(i.n, 0)
          FROM zones z LEFT JOIN people p ON p.code = z.code LEFT JOIN inside i ON i.code = z.code",
         count = rummet_core::escape_identifier(&source.count),
@@ -147,9 +194,9 @@ pub async fn in_zones(
             &[
                 &codes,
                 &wkbs,
-                &q.dataset.id.as_str(),
+                &division.map(|_| q.dataset.id.as_str()),
                 &division,
-                &q.dataset.version,
+                &division.map(|_| q.dataset.version),
             ],
         )
         .await?;

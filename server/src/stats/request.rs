@@ -66,6 +66,16 @@ impl Measure {
     /// [`StatsError::Measure`] saying why.
     pub fn parse(text: &str, dataset: &Dataset) -> Result<Self, StatsError> {
         let bad = |m: String| StatsError::Measure(m);
+        // A population grid is measured by its people per unit, the count it is asked for.
+        if dataset.role == Role::Population {
+            return match text {
+                "count" | "population" => Ok(Self::Population),
+                other => Err(bad(format!(
+                    "{} is a population grid, measured by its people per unit: measure=population, not {other:?}",
+                    dataset.id
+                ))),
+            };
+        }
         let measure = match text.split_once(':') {
             None => match text {
                 "count" => Self::Count,

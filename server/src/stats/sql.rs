@@ -304,7 +304,7 @@ pub fn summary(q: &Question, by: &str, within: &[UnitRef], overlay: &str, nation
          UNION ALL
          SELECT 1, NULL, NULL, coalesce(sum(unit_m2), 0), NULL, {features_total},
                 coalesce(sum(length_m), 0), coalesce(sum(area_m2), 0), coalesce(sum(covered_m2), 0), {value_total},
-                sum(people)
+                coalesce(sum(people), 0)
          FROM rows
          ORDER BY kind, code"
     );

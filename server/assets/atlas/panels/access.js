@@ -15,6 +15,8 @@ import { refresh } from '../view.js';
 /** The map layers, bottom to top; view.js keeps them under the thematic layers. */
 export const ACCESS_LAYERS = ['access-share-fill', 'access-grid', 'access-share-line'];
 
+/** The server draws the travel-time grid from this zoom (below it the share choropleth answers). */
+const GRID_MIN_ZOOM = 7;
 /** Travel-time classes by their last whole minute; one more class is beyond the last. */
 const MINUTES = [5, 10, 15, 20, 30, 45, 60];
 /** ColorBrewer YlGnBu, dark for near. */
@@ -99,7 +101,7 @@ function drawGrid(ctx, o) {
     // for where nobody is counted
     const grid = ctx.catalog.byId.get(entryOf(ctx, o.ds)?.population?.dataset) || {};
     map.addSource('access-cells', {
-      type: 'vector', tiles: [url], minzoom: grid.minzoom ?? 5, maxzoom: grid.maxzoom ?? 14,
+      type: 'vector', tiles: [url], minzoom: Math.max(GRID_MIN_ZOOM, grid.minzoom ?? 0), maxzoom: grid.maxzoom ?? 14,
       ...(Array.isArray(grid.bounds) ? { bounds: grid.bounds } : {}),
     });
     map.addLayer({ id: 'access-grid', type: 'fill', source: 'access-cells', 'source-layer': 'access', paint: { 'fill-color': GRID_COLOUR, 'fill-opacity': 0.85, 'fill-outline-color': 'rgba(255,255,255,0.6)' } });
@@ -218,7 +220,7 @@ export function accessLegend(ctx) {
   const grid = ctx.catalog.byId.get(a.population?.dataset);
   return [
     { id: 'access-units', title: t('access.legendShare', what), minzoom: 0, items: [...shares, { kind: 'fill', color: NONE, label: t('access.noPeople') }] },
-    { id: 'access-grid', title: t('access.legendGrid', what), minzoom: grid?.minzoom ?? 5, items: [...minutes, { kind: 'fill', color: UNREACHABLE, label: t('access.noTime') }] },
+    { id: 'access-grid', title: t('access.legendGrid', what), minzoom: Math.max(GRID_MIN_ZOOM, grid?.minzoom ?? 0), items: [...minutes, { kind: 'fill', color: UNREACHABLE, label: t('access.noTime') }] },
   ];
 }
 
