@@ -529,3 +529,137 @@ async fn travel_times_are_drawn_as_a_tile_and_recomputed_when_the_road_network_i
         .await;
     assert_eq!(gone.status, 409, "{}", text(&gone));
 }
+
+/// SCB's table as `PxWebApi` answers `format=json-stat2`: the regions (the national total `00`
+/// first, then the units), one content and one year.
+fn scb_table(path: &std::path::Path, regions: &[(&str, &str, i64)]) {
+    let index: serde_json::Map<String, Value> = regions
+        .iter()
+        .enumerate()
+        .map(|(i, (code, _, _))| ((*code).to_owned(), json!(i)))
+        .collect();
+    let label: serde_json::Map<String, Value> = regions
+        .iter()
+        .map(|(code, name, _)| ((*code).to_owned(), json!(name)))
+        .collect();
+    let doc = json!({
+        "version": "2.0", "class": "dataset",
+        "label": "Folkmängden per region efter år", "source": "SCB", "updated": "2025-02-21T07:00:00Z",
+        "id": ["Region", "ContentsCode", "Tid"], "size": [regions.len(), 1, 1],
+        "dimension": {
+            "Region": {"label": "region", "category": {"index": index, "label": label}},
+            "ContentsCode": {"label": "tabellinnehåll", "category": {
+                "index": {"BE0101N1": 0}, "label": {"BE0101N1": "Folkmängd"},
+                "unit": {"BE0101N1": {"base": "antal", "decimals": 0}}}},
+            "Tid": {"label": "år", "category": {"index": {"2024": 0}, "label": {"2024": "2024"}}},
+        },
+        "value": regions.iter().map(|r| r.2).collect::<Vec<_>>(),
+        "role": {"time": ["Tid"], "metric": ["ContentsCode"], "geo": ["Region"]},
+    });
+    std::fs::write(path, doc.to_string()).expect("json-stat");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_population_table_by_unit_is_joined_to_its_division_by_code_and_counted_by_areal_weighting()
+ {
+    let app = TestApp::new().await;
+    let dir = tempfile::tempdir().expect("dir");
+    let division = geojson::entry(
+        "tkommun",
+        "division",
+        "polygon",
+        &[("kod", "text"), ("namn", "text")],
+    );
+    geojson::load(
+        &app,
+        &division,
+        vec![
+            (
+                json!({"kod": "A", "namn": "Ana"}),
+                rect(400_000.0, Y0, 402_000.0, Y0 + 1000.0),
+            ),
+            (
+                json!({"kod": "B", "namn": "Bro"}),
+                rect(402_000.0, Y0, 404_000.0, 6_410_000.0),
+            ),
+        ],
+    )
+    .await;
+    let flood = geojson::entry("tflood", "thematic", "polygon", &[("klass", "text")]);
+    geojson::load(
+        &app,
+        &flood,
+        vec![(
+            json!({"klass": "100"}),
+            rect(400_500.0, Y0, 401_500.0, Y0 + 1000.0),
+        )],
+    )
+    .await;
+    // The catalog's table is by kommun; this one by the test's division.
+    let mut table = catalog_entry("befolkning_kommun");
+    if let Some(p) = table.population.as_mut() {
+        p.join = Some("tkommun".into());
+    }
+    let path = dir.path().join("BE0101N1.json");
+    scb_table(
+        &path,
+        &[("00", "Riket", 1500), ("A", "Ana", 1000), ("B", "Bro", 500)],
+    );
+    let report = {
+        let mut client = app.db.client().await;
+        pipeline::load(
+            &mut client,
+            &table,
+            &Input::File(path),
+            LoadOptions::default(),
+        )
+        .await
+        .expect("the table loads")
+    };
+    assert_eq!((report.rows_read, report.rows_loaded), (3, 2), "{report:?}");
+    assert!(
+        report.warnings.iter().any(|w| w.contains("e.g. 00")),
+        "the national total is left out, said: {:?}",
+        report.warnings
+    );
+    app.state
+        .datasets
+        .reload_all(&app.state.pool)
+        .await
+        .expect("registry");
+
+    let units = app
+        .get("/api/stats/befolkning_kommun?by=tkommun")
+        .await
+        .json();
+    assert!(close(&row(&units, "A")["value"], 1000.0), "{units}");
+    assert!(close(&row(&units, "B")["value"], 500.0), "{units}");
+    // The flood covers half of A (1 of 2 km²): half its people, by areal weighting.
+    let inside = app
+        .get("/api/stats/tflood?by=tkommun&measure=population")
+        .await
+        .json();
+    assert!(close(&row(&inside, "A")["value"], 500.0), "{inside}");
+    assert_eq!(inside["population"]["dataset"], "befolkning_kommun");
+
+    // A table varying by two dimensions cannot be joined: refused, saying which.
+    let wide = dir.path().join("wide.json");
+    let mut doc: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("BE0101N1.json")).unwrap_or_default(),
+    )
+    .unwrap_or_default();
+    doc["size"] = json!([3, 1, 2]);
+    doc["dimension"]["Tid"]["category"] = json!({"index": {"2023": 0, "2024": 1}});
+    doc["value"] = json!([1, 2, 3, 4, 5, 6]);
+    std::fs::write(&wide, doc.to_string()).expect("write");
+    let mut client = app.db.client().await;
+    let err = pipeline::load(
+        &mut client,
+        &table,
+        &Input::File(wide),
+        LoadOptions::default(),
+    )
+    .await
+    .expect_err("refused");
+    assert!(err.to_string().contains("Region and Tid"), "{err}");
+}

@@ -99,6 +99,7 @@ pub fn write(entry: &CatalogEntry, dir: &Path) -> PathBuf {
         SourceFormat::Csv => csv(entry, dir),
         SourceFormat::GeoJson => geojson(entry, dir),
         SourceFormat::GeoParquet => panic!("GeoParquet fixtures are the vendored demo files"),
+        SourceFormat::JsonStat => panic!("JSON-stat fixtures are written by tests/population.rs"),
     }
 }
 

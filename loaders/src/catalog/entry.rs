@@ -148,6 +148,9 @@ pub enum SourceFormat {
     GeoJson,
     /// Delimited text with coordinate columns.
     Csv,
+    /// A statistical table as JSON-stat (SCB's `PxWebApi`), without geometry: joined to a
+    /// division's units by code at load (`population.join`).
+    JsonStat,
 }
 
 /// Which rows of the source to keep: those whose `column` holds one of `values`.
@@ -179,8 +182,17 @@ pub struct Population {
     /// Column holding the reference date the count is of (SCB: `referenstid`, `YYYYMMDD`).
     #[serde(default)]
     pub reference: Option<String>,
-    /// Side of the grid's cells, metres: the finest loaded grid is the one counted.
+    /// Side of the grid's cells, metres (for a table by unit, a typical unit's size): the
+    /// finest loaded is the one counted.
     pub cell_m: f64,
+    /// For a table without geometry (JSON-stat): the division whose units its rows are, by
+    /// the code in `code`; rows naming no unit (the national total, other levels) are left
+    /// out with a warning.
+    #[serde(default)]
+    pub join: Option<String>,
+    /// The column holding the unit's code, for `join`.
+    #[serde(default)]
+    pub code: Option<String>,
 }
 
 /// Accessibility of a service dataset (points), computed at load.
@@ -331,6 +343,20 @@ impl CatalogEntry {
             return Err(format!(
                 "{file}: a population grid needs a [population] table, and only one"
             ));
+        }
+        let joined = entry
+            .population
+            .as_ref()
+            .is_some_and(|p| p.join.is_some() && p.code.is_some());
+        if (entry.source.format == SourceFormat::JsonStat) != joined {
+            return Err(format!(
+                "{file}: a JSON-stat table needs population.join and population.code, and only it"
+            ));
+        }
+        if let Some(code) = entry.population.as_ref().and_then(|p| p.code.as_ref())
+            && !entry.fields.iter().any(|f| &f.column == code)
+        {
+            return Err(format!("{file}: population.code names no field"));
         }
         if let Some(p) = &entry.population {
             let numeric = entry.fields.iter().any(|f| {

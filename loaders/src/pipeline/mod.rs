@@ -168,10 +168,12 @@ async fn load_named(
     let progress = |n| (options.progress)(n, total);
     (options.phase)("reading");
     let step = Instant::now();
-    let staged = stage::copy_features(&tx, entry, reader, (&name, fid_base), &progress).await?;
+    let mut staged = stage::copy_features(&tx, entry, reader, (&name, fid_base), &progress).await?;
     let rows_read = staged.rows;
     tracing::debug!(dataset = %entry.id, elapsed = ?step.elapsed(), rows_read, "staged");
-    let rows_filtered = stage::apply_filter(&tx, entry).await?;
+    let (unjoined, warning) = stage::join_units(&tx, entry, &name).await?;
+    staged.warnings.extend(warning);
+    let rows_filtered = stage::apply_filter(&tx, entry).await? + unjoined;
     let step = Instant::now();
     (options.phase)("validating");
     // Feature numbers as the file counts them, not as a part's ids are offset.

@@ -223,6 +223,72 @@ pub(super) async fn validate(
 }
 
 /// Deletes the staged rows the catalog's filter does not keep; returns how many.
+/// For a table without geometry (`population.join`): gives each staged row its unit's outline
+/// by code, and leaves out the rows naming no unit (a table's national total, its län rows
+/// beside the kommuner) with a warning. Returns how many were left out, and the warning.
+///
+/// # Errors
+/// When the division is not loaded, or the database fails.
+pub(super) async fn join_units(
+    tx: &Transaction<'_>,
+    entry: &CatalogEntry,
+    input: &str,
+) -> Result<(u64, Option<String>)> {
+    let Some((division, code)) = entry
+        .population
+        .as_ref()
+        .and_then(|p| p.join.as_ref().zip(p.code.as_ref()))
+    else {
+        return Ok((0, None));
+    };
+    let units: i64 = tx
+        .query_one(
+            "SELECT count(*) FROM rummet.division_units WHERE division = $1",
+            &[division],
+        )
+        .await
+        .map_err(LoadError::db("reading the division's units"))?
+        .get(0);
+    if units == 0 {
+        return Err(LoadError::Rejected {
+            input: input.to_owned(),
+            message: format!(
+                "its rows are joined to {division}'s units by code: load {division} first"
+            ),
+        });
+    }
+    let col = escape_identifier(code);
+    tx.execute(
+        &format!(
+            "UPDATE pg_temp.rummet_staging s SET wkb = ST_AsBinary(u.geom)
+             FROM rummet.division_units u WHERE u.division = $1 AND u.code = s.{col}::text"
+        ),
+        &[division],
+    )
+    .await
+    .map_err(LoadError::db("joining the rows to the units"))?;
+    let left: Vec<String> = tx
+        .query(
+            &format!("DELETE FROM pg_temp.rummet_staging WHERE wkb IS NULL RETURNING {col}::text"),
+            &[],
+        )
+        .await
+        .map_err(LoadError::db("leaving out the rows naming no unit"))?
+        .iter()
+        .map(|r| r.get::<_, Option<String>>(0).unwrap_or_default())
+        .collect();
+    let warning = (!left.is_empty()).then(|| {
+        let examples: Vec<&str> = left.iter().take(5).map(String::as_str).collect();
+        format!(
+            "{} rows name no unit of {division} and are left out (e.g. {}): a table's totals \
+             and other levels",
+            left.len(),
+            examples.join(", ")
+        )
+    });
+    Ok((left.len() as u64, warning))
+}
+
 pub(super) async fn apply_filter(tx: &Transaction<'_>, entry: &CatalogEntry) -> Result<u64> {
     let Some(filter) = &entry.filter else {
         return Ok(0);

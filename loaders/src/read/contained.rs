@@ -35,6 +35,7 @@ fn format_name(format: SourceFormat) -> &'static str {
         SourceFormat::Shapefile => "Shapefile",
         SourceFormat::GeoJson => "GeoJSON",
         SourceFormat::Csv => "CSV",
+        SourceFormat::JsonStat => "JSON-stat",
     }
 }
 

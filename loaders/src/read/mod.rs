@@ -10,6 +10,7 @@ mod geojson;
 pub(crate) mod geopackage;
 mod geoparquet;
 mod input;
+mod jsonstat;
 mod service;
 mod shapefile;
 pub(crate) mod wkb;
@@ -106,6 +107,7 @@ fn open_unguarded(entry: &CatalogEntry, input: &Input) -> Result<Box<dyn Feature
         SourceFormat::Shapefile => Box::new(shapefile::ShapefileReader::open(entry, input)?),
         SourceFormat::GeoJson => Box::new(geojson::GeoJsonReader::open(entry, input)?),
         SourceFormat::Csv => Box::new(csv::CsvReader::open(entry, input)?),
+        SourceFormat::JsonStat => Box::new(jsonstat::JsonStatReader::open(entry, input)?),
     })
 }
 

@@ -505,6 +505,7 @@ fn choose_member(
         SourceFormat::GeoParquet => &["parquet", "geoparquet"],
         SourceFormat::GeoJson => &["geojson", "json"],
         SourceFormat::Csv => &["csv", "tsv", "txt"],
+        SourceFormat::JsonStat => &["json"],
     };
     let stems = format::stems_with(members, exts);
     match (stems.as_slice(), layer) {
