@@ -14,8 +14,6 @@
 //!   each by car at the 0.9 driving factor, 720 s on foot); a grocery store at its west end
 //!   (in A) and a pharmacy at its east end (in B).
 
-use axum::body::Body;
-use axum::http::Request;
 use rummet_core::DatasetId;
 use rummet_loaders::catalog::{self, CatalogEntry, SourceFormat};
 use rummet_loaders::pipeline::{self, LoadOptions};
@@ -215,17 +213,6 @@ async fn the_people_inside_flood_polygons_are_counted_per_unit_by_areal_weightin
     );
 }
 
-async fn post(app: &TestApp, uri: &str, body: &Value) -> Reply {
-    app.request(
-        Request::post(uri)
-            .header("host", "rummet.test")
-            .header("content-type", "application/geo+json")
-            .body(Body::from(body.to_string()))
-            .expect("request"),
-    )
-    .await
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_drawn_area_counts_its_people_and_those_inside_on_the_fly_and_wrong_questions_are_refused()
  {
@@ -235,12 +222,12 @@ async fn a_drawn_area_counts_its_people_and_those_inside_on_the_fly_and_wrong_qu
 
     // c1 alone: 100 people, half of them inside the flood polygons.
     let area = rect(400_000.0, Y0, 401_000.0, Y0 + 1000.0);
-    let reply = post(
-        &app,
-        "/api/stats/tflood/area?measure=population_share&crs=EPSG:3006",
-        &area,
-    )
-    .await;
+    let reply = app
+        .post_geojson(
+            "/api/stats/tflood/area?measure=population_share&crs=EPSG:3006",
+            &area,
+        )
+        .await;
     assert_eq!(reply.status, 200, "{}", text(&reply));
     let answer = reply.json();
     let drawn = &answer["rows"][0];

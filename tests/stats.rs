@@ -8,8 +8,8 @@ use serde_json::{Value, json};
 
 use rummet_loaders::pipeline::LoadReport;
 
+use crate::support::TestApp;
 use crate::support::geojson::{entry, load};
-use crate::support::{Reply, TestApp};
 
 /// Where the hand-made fixtures lie in SWEREF 99 TM: two 10 × 10 km units, A west of B.
 const X0: f64 = 460_000.0;
@@ -296,7 +296,9 @@ async fn a_drawn_area_measures_what_lies_inside_it_in_either_crs() {
     // The west 7.5 km of unit A: 2.5 × 2 km of R1 and 1.5 × 3 km of R2.
     let mut polygon = rect(0.0, 0.0, 7_500.0, 10_000.0);
     polygon["crs"] = json!({"type": "name", "properties": {"name": "EPSG:3006"}});
-    let area = post(&app, "/api/stats/testreservat/area?measure=area", &polygon).await;
+    let area = app
+        .post_geojson("/api/stats/testreservat/area?measure=area", &polygon)
+        .await;
     assert_eq!(
         area.status,
         StatusCode::OK,
@@ -312,11 +314,15 @@ async fn a_drawn_area_measures_what_lies_inside_it_in_either_crs() {
     // Its share dissolves the 1.5 km² where R1 and R2 overlap: 8 of 75 km². Inside the units
     // it is read from the cover dissolved at load; sticking out of them (to x = -5 km) it is
     // cut and dissolved on the fly. Both agree with the hand count.
-    let share = post(&app, "/api/stats/testreservat/area?measure=share", &polygon).await;
+    let share = app
+        .post_geojson("/api/stats/testreservat/area?measure=share", &polygon)
+        .await;
     assert_values(&share.json(), &[("area", 800.0 / 75.0)], 800.0 / 75.0);
     let mut wider = rect(-5_000.0, 0.0, 7_500.0, 10_000.0);
     wider["crs"] = polygon["crs"].clone();
-    let share = post(&app, "/api/stats/testreservat/area?measure=share", &wider).await;
+    let share = app
+        .post_geojson("/api/stats/testreservat/area?measure=share", &wider)
+        .await;
     assert_values(&share.json(), &[("area", 800.0 / 125.0)], 800.0 / 125.0);
 
     // The same rectangle in WGS 84, from PostGIS: the answer agrees to 0.1 %.
@@ -331,7 +337,9 @@ async fn a_drawn_area_measures_what_lies_inside_it_in_either_crs() {
         .get(0);
     let geometry: Value = serde_json::from_str(&wgs84).expect("geojson");
     let feature = json!({"type": "Feature", "properties": {}, "geometry": geometry});
-    let reply = post(&app, "/api/stats/testvag/area?measure=length", &feature).await;
+    let reply = app
+        .post_geojson("/api/stats/testvag/area?measure=length", &feature)
+        .await;
     assert_eq!(
         reply.status,
         StatusCode::OK,
@@ -387,17 +395,6 @@ async fn a_border_zone_is_measured_on_each_side() {
             .expect("message")
             .contains("share no border")
     );
-}
-
-async fn post(app: &TestApp, uri: &str, body: &Value) -> Reply {
-    app.request(
-        Request::post(uri)
-            .header("host", "rummet.test")
-            .header("content-type", "application/geo+json")
-            .body(Body::from(body.to_string()))
-            .expect("request"),
-    )
-    .await
 }
 
 /// An app with `testreservat`, the squares of [`straddling_squares`], and its load report.
@@ -803,7 +800,9 @@ async fn a_drawn_area_that_is_no_usable_polygon_gets_a_400_or_413() {
         ),
     ];
     for (polygon, status, says) in polygons {
-        let reply = post(&app, "/api/stats/testreservat/area", &polygon).await;
+        let reply = app
+            .post_geojson("/api/stats/testreservat/area", &polygon)
+            .await;
         assert_eq!(reply.status, status, "{polygon}");
         assert!(
             reply.json()["message"]
@@ -821,7 +820,9 @@ async fn a_drawn_area_that_is_no_usable_polygon_gets_a_400_or_413() {
         })
         .collect();
     let huge = json!({"type": "Polygon", "coordinates": [ring]});
-    let reply = post(&app, "/api/stats/testreservat/area", &huge).await;
+    let reply = app
+        .post_geojson("/api/stats/testreservat/area", &huge)
+        .await;
     assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(reply.json()["error"], "too_large");
     let not_json = app

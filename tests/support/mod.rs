@@ -72,6 +72,18 @@ impl TestApp {
         get_with(&self.state, uri).await
     }
 
+    /// POSTs `body` as GeoJSON to `uri` (a drawn area).
+    pub async fn post_geojson(&self, uri: &str, body: &serde_json::Value) -> Reply {
+        self.request(
+            Request::post(uri)
+                .header("host", "rummet.test")
+                .header("content-type", "application/geo+json")
+                .body(Body::from(body.to_string()))
+                .expect("request"),
+        )
+        .await
+    }
+
     pub async fn request(&self, req: Request<Body>) -> Reply {
         request_with(&self.state, req).await
     }
