@@ -356,6 +356,20 @@ impl StatsService {
         let asked = async {
             let run = run(&*client, &dataset).await?;
             let service = check_service(&run, service)?;
+            // A tile is made of what the run was computed from: keyed by all three versions,
+            // a cached one never outlives them. Low-zoom tiles hold tens of thousands of cells.
+            let key = format!(
+                "access-tile|{}@{}|{}@{}|{}@{}|{service}|{profile}|{z}/{x}/{y}",
+                dataset.id,
+                dataset.version,
+                run.network,
+                run.network_version,
+                run.population,
+                run.population_version
+            );
+            if let Some(hit) = self.cache.get(&key).await {
+                return Ok((hit.body, public));
+            }
             let sql = format!(
                 "SELECT coalesce(ST_AsMVT(t, 'access', 4096, 'geom'), ''::bytea) FROM (
                    SELECT ST_AsMVTGeom(p.geom, ST_TileEnvelope($4, $5, $6), 4096, 64, true) AS geom,
@@ -381,7 +395,13 @@ impl StatsService {
                     &[&dataset.id.as_str(), &service, &profile, &zi, &xi, &yi],
                 )
                 .await?;
-            Ok::<_, StatsError>((Bytes::from(row.get::<_, Vec<u8>>(0)), public))
+            let tile = Bytes::from(row.get::<_, Vec<u8>>(0));
+            let rendered = Rendered {
+                body: tile.clone(),
+                content_type: "application/vnd.mapbox-vector-tile",
+            };
+            self.cache.insert(key, rendered).await;
+            Ok::<_, StatsError>((tile, public))
         }
         .await;
         client.release();
