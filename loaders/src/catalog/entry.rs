@@ -344,39 +344,7 @@ impl CatalogEntry {
                 "{file}: a population grid needs a [population] table, and only one"
             ));
         }
-        let joined = entry
-            .population
-            .as_ref()
-            .is_some_and(|p| p.join.is_some() && p.code.is_some());
-        if (entry.source.format == SourceFormat::JsonStat) != joined {
-            return Err(format!(
-                "{file}: a JSON-stat table needs population.join and population.code, and only it"
-            ));
-        }
-        if let Some(code) = entry.population.as_ref().and_then(|p| p.code.as_ref())
-            && !entry.fields.iter().any(|f| &f.column == code)
-        {
-            return Err(format!("{file}: population.code names no field"));
-        }
-        if let Some(p) = &entry.population {
-            let numeric = entry.fields.iter().any(|f| {
-                f.column == p.count && matches!(f.kind, FieldType::Integer | FieldType::Double)
-            });
-            if !numeric || entry.geometry != GeometryKind::Polygon || p.cell_m <= 0.0 {
-                return Err(format!(
-                    "{file}: a population grid needs polygons, a positive cell_m and a numeric \
-                     field named by population.count"
-                ));
-            }
-        }
-        if let Some(a) = &entry.access
-            && (entry.geometry != GeometryKind::Point
-                || !entry.fields.iter().any(|f| f.column == a.service_type))
-        {
-            return Err(format!(
-                "{file}: [access] needs points and a field named by access.service_type"
-            ));
-        }
+        check_population(&entry, file)?;
         Ok(entry)
     }
 
@@ -398,4 +366,56 @@ impl CatalogEntry {
             GeometryKind::Point => None,
         }
     }
+}
+
+/// The population and accessibility sections fit the entry: a table joins by a text code, a
+/// grid is polygons with a numeric count, services are points with a type field.
+fn check_population(entry: &CatalogEntry, file: &str) -> Result<(), String> {
+    let joined = entry
+        .population
+        .as_ref()
+        .is_some_and(|p| p.join.is_some() && p.code.is_some());
+    if (entry.source.format == SourceFormat::JsonStat) != joined {
+        return Err(format!(
+            "{file}: a JSON-stat table needs population.join and population.code, and only it"
+        ));
+    }
+    if entry
+        .population
+        .as_ref()
+        .is_some_and(|p| p.join.is_some() != p.code.is_some())
+    {
+        return Err(format!(
+            "{file}: population.join and population.code go together"
+        ));
+    }
+    // Codes keep their leading zeros and letters (0114, 0114A0010): text, never numbers.
+    if let Some(code) = entry.population.as_ref().and_then(|p| p.code.as_ref())
+        && !entry
+            .fields
+            .iter()
+            .any(|f| &f.column == code && f.kind == FieldType::Text)
+    {
+        return Err(format!("{file}: population.code must name a text field"));
+    }
+    if let Some(p) = &entry.population {
+        let numeric = entry.fields.iter().any(|f| {
+            f.column == p.count && matches!(f.kind, FieldType::Integer | FieldType::Double)
+        });
+        if !numeric || entry.geometry != GeometryKind::Polygon || p.cell_m <= 0.0 {
+            return Err(format!(
+                "{file}: a population grid needs polygons, a positive cell_m and a numeric \
+                 field named by population.count"
+            ));
+        }
+    }
+    if let Some(a) = &entry.access
+        && (entry.geometry != GeometryKind::Point
+            || !entry.fields.iter().any(|f| f.column == a.service_type))
+    {
+        return Err(format!(
+            "{file}: [access] needs points and a field named by access.service_type"
+        ));
+    }
+    Ok(())
 }

@@ -65,7 +65,9 @@ struct Network {
 /// Recomputes the accessibility the load of `id` changes. A service dataset whose network
 /// or population is not loaded yet is skipped (it is computed when they are).
 pub(super) async fn refresh(tx: &Transaction<'_>, id: &str) -> Result<Vec<AccessReport>> {
-    let Some(population) = population::source(tx).await? else {
+    // Travel times run from grid cells: a table by kommun or DeSO has one point per unit, far
+    // too coarse, so none are computed from it (and answers from an older grid are refused).
+    let Some(population) = population::source(tx).await?.filter(|p| !p.joined) else {
         return Ok(Vec::new());
     };
     let mut reports = Vec::new();

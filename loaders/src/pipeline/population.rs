@@ -21,6 +21,8 @@ pub(super) struct Source {
     pub version: i64,
     pub table: String,
     pub count: String,
+    /// A table by unit rather than a grid: its units are no cells to travel from.
+    pub joined: bool,
 }
 
 /// What one load recomputed.
@@ -41,7 +43,7 @@ pub struct PopulationReport {
 pub(super) async fn source(tx: &Transaction<'_>) -> Result<Option<Source>> {
     Ok(tx
         .query_opt(
-            "SELECT id, version, table_name, count_column FROM rummet.population_source",
+            "SELECT id, version, table_name, count_column, joined FROM rummet.population_source",
             &[],
         )
         .await
@@ -51,6 +53,7 @@ pub(super) async fn source(tx: &Transaction<'_>) -> Result<Option<Source>> {
             version: r.get(1),
             table: r.get(2),
             count: r.get(3),
+            joined: r.get(4),
         }))
 }
 

@@ -222,7 +222,6 @@ pub(super) async fn validate(
     })
 }
 
-/// Deletes the staged rows the catalog's filter does not keep; returns how many.
 /// For a table without geometry (`population.join`): gives each staged row its unit's outline
 /// by code, and leaves out the rows naming no unit (a table's national total, its län rows
 /// beside the kommuner) with a warning. Returns how many were left out, and the warning.
@@ -267,6 +266,25 @@ pub(super) async fn join_units(
     )
     .await
     .map_err(LoadError::db("joining the rows to the units"))?;
+    let twice: Option<String> = tx
+        .query_opt(
+            &format!(
+                "SELECT {col}::text FROM pg_temp.rummet_staging WHERE wkb IS NOT NULL
+                 GROUP BY 1 HAVING count(*) > 1 LIMIT 1"
+            ),
+            &[],
+        )
+        .await
+        .map_err(LoadError::db("looking for units named twice"))?
+        .map(|r| r.get(0));
+    if let Some(code) = twice {
+        return Err(LoadError::Rejected {
+            input: input.to_owned(),
+            message: format!(
+                "unit {code} of {division} has several rows: the table must hold one value per unit"
+            ),
+        });
+    }
     let left: Vec<String> = tx
         .query(
             &format!("DELETE FROM pg_temp.rummet_staging WHERE wkb IS NULL RETURNING {col}::text"),
@@ -277,6 +295,22 @@ pub(super) async fn join_units(
         .iter()
         .map(|r| r.get::<_, Option<String>>(0).unwrap_or_default())
         .collect();
+    let kept: i64 = tx
+        .query_one("SELECT count(*) FROM pg_temp.rummet_staging", &[])
+        .await
+        .map_err(LoadError::db("counting the joined rows"))?
+        .get(0);
+    if kept == 0 {
+        let examples: Vec<&str> = left.iter().take(5).map(String::as_str).collect();
+        return Err(LoadError::Rejected {
+            input: input.to_owned(),
+            message: format!(
+                "none of its {} codes is a unit of {division} (e.g. {}): another division or vintage?",
+                left.len(),
+                examples.join(", ")
+            ),
+        });
+    }
     let warning = (!left.is_empty()).then(|| {
         let examples: Vec<&str> = left.iter().take(5).map(String::as_str).collect();
         format!(
@@ -289,6 +323,7 @@ pub(super) async fn join_units(
     Ok((left.len() as u64, warning))
 }
 
+/// Deletes the staged rows the catalog's filter does not keep; returns how many.
 pub(super) async fn apply_filter(tx: &Transaction<'_>, entry: &CatalogEntry) -> Result<u64> {
     let Some(filter) = &entry.filter else {
         return Ok(0);

@@ -8,7 +8,7 @@
 //! and `value` (the cell, e.g. the head count).
 
 use std::fs::File;
-use std::io::BufReader;
+use std::io::{BufReader, Read};
 
 use serde_json::Value as Json;
 
@@ -35,18 +35,36 @@ impl JsonStatReader {
         let name = input.name();
         let bad = LoadError::format(&name, FORMAT);
         let local: Local = archive::local(input, "json", entry.source.member.as_deref(), FORMAT)?;
-        let file = File::open(&local.path).map_err(|e| bad(e.to_string()))?;
-        let doc: Json =
-            serde_json::from_reader(BufReader::new(file)).map_err(|e| bad(e.to_string()))?;
+        let mut bytes = Vec::new();
+        File::open(&local.path)
+            .and_then(|f| BufReader::new(f).read_to_end(&mut bytes))
+            .map_err(|e| bad(e.to_string()))?;
+        // PxWebApi v1 answers with a byte-order mark.
+        let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+        let doc: Json = serde_json::from_slice(text).map_err(|e| bad(e.to_string()))?;
         // JSON-stat 1.0 wraps the dataset; 2.0 is the dataset.
         let dataset = doc.get("dataset").unwrap_or(&doc);
         let dims = dimensions(dataset).map_err(&bad)?;
         let varying: Vec<usize> = (0..dims.len())
             .filter(|&i| dims[i].categories.len() > 1)
             .collect();
+        // The rows are the units: only the dimension holding their code may vary (two years
+        // of one kommun would be two overlapping kommuner, counted twice).
+        let code_dim = entry
+            .population
+            .as_ref()
+            .and_then(|p| p.code.as_ref())
+            .and_then(|c| entry.fields.iter().find(|f| &f.column == c))
+            .and_then(|f| dims.iter().position(|d| d.id == f.source));
         let (row_dim, rows_n) = match varying.as_slice() {
-            [] => (0, 1),
-            [one] => (*one, dims[*one].categories.len()),
+            [] => (code_dim.unwrap_or(0), 1),
+            [one] if code_dim.is_none_or(|c| c == *one) => (*one, dims[*one].categories.len()),
+            [one] => {
+                return Err(bad(format!(
+                    "the table varies by {} instead of by the units' codes: select one value of it",
+                    dims[*one].id
+                )));
+            }
             _ => {
                 let ids: Vec<&str> = varying.iter().map(|&i| dims[i].id.as_str()).collect();
                 return Err(bad(format!(
@@ -56,14 +74,21 @@ impl JsonStatReader {
                 )));
             }
         };
+        check_size(dataset, &dims).map_err(&bad)?;
         let values = cells(dataset, rows_n).map_err(&bad)?;
+        let notes = Notes::default();
+        let missing = values.iter().filter(|v| matches!(v, Value::Null)).count();
+        if missing > 0 {
+            notes.push(format!(
+                "{name}: {missing} cells of the table have no value (SCB's \"..\"): their units count no people"
+            ));
+        }
         let mut names: Vec<String> = Vec::new();
         for d in &dims {
             names.push(d.id.clone());
             names.push(format!("{}.label", d.id));
         }
         names.push("value".to_owned());
-        let notes = Notes::default();
         let fields = super::resolve_fields(entry, &name, &names, &notes)?;
         let rows = (0..rows_n)
             .map(|r| {
@@ -118,14 +143,25 @@ fn dimensions(dataset: &Json) -> std::result::Result<Vec<Dimension>, String> {
                 Some(Json::Array(list)) => list
                     .iter()
                     .enumerate()
-                    .map(|(i, c)| (i, c.as_str().unwrap_or_default().to_owned()))
-                    .collect(),
+                    .map(|(i, c)| {
+                        c.as_str()
+                            .map(|c| (i, c.to_owned()))
+                            .ok_or_else(|| format!("dimension {id:?}: a category code is not text"))
+                    })
+                    .collect::<std::result::Result<_, String>>()?,
                 // A single category may be given by its label alone.
-                _ => labels
+                None if labels.is_some_and(|l| l.len() == 1) => labels
                     .map(|l| l.keys().cloned().enumerate().collect())
                     .unwrap_or_default(),
+                _ => return Err(format!("dimension {id:?} has no category index")),
             };
             codes.sort_unstable();
+            if codes.iter().enumerate().any(|(n, (i, _))| n != *i) {
+                return Err(format!(
+                    "dimension {id:?}: its category positions are not 0 to {}",
+                    codes.len().saturating_sub(1)
+                ));
+            }
             let categories = codes
                 .into_iter()
                 .map(|(_, code)| {
@@ -148,6 +184,29 @@ fn dimensions(dataset: &Json) -> std::result::Result<Vec<Dimension>, String> {
         .collect()
 }
 
+/// The table's `size` (2.0 at the top, 1.0 in `dimension`), when given, must be the number of
+/// categories of each dimension: else cells and categories would be paired wrongly.
+fn check_size(dataset: &Json, dims: &[Dimension]) -> std::result::Result<(), String> {
+    let size = dataset
+        .get("size")
+        .or_else(|| dataset.get("dimension").and_then(|d| d.get("size")));
+    let Some(size) = size.and_then(Json::as_array) else {
+        return Ok(());
+    };
+    let sizes: Vec<Option<u64>> = size.iter().map(Json::as_u64).collect();
+    let wanted: Vec<Option<u64>> = dims
+        .iter()
+        .map(|d| Some(d.categories.len() as u64))
+        .collect();
+    if sizes == wanted {
+        Ok(())
+    } else {
+        Err(format!(
+            "its size {size:?} does not match the categories of its dimensions"
+        ))
+    }
+}
+
 /// The `n` cells in order: `value` as an array, or as an object keyed by position (sparse).
 fn cells(dataset: &Json, n: usize) -> std::result::Result<Vec<Value>, String> {
     let cell = |v: Option<&Json>| match v {
@@ -156,6 +215,16 @@ fn cells(dataset: &Json, n: usize) -> std::result::Result<Vec<Value>, String> {
             Value::Integer,
         )),
         Some(Json::Null) | None => Ok(Value::Null),
+        // JSON-stat allows a value as text; a number written so is read as one.
+        Some(Json::String(t)) => match t.trim().parse::<f64>() {
+            Ok(x) if x.fract() == 0.0 && x.abs() < 9e15 => {
+                #[expect(clippy::cast_possible_truncation, reason = "whole and below 2^53")]
+                let n = x as i64;
+                Ok(Value::Integer(n))
+            }
+            Ok(x) => Ok(Value::Double(x)),
+            Err(_) => Ok(Value::Null),
+        },
         Some(other) => Err(format!("a value is not a number: {other}")),
     };
     match dataset.get("value") {

@@ -75,6 +75,7 @@ pub fn parse_minutes(text: &str) -> Result<i32, StatsError> {
 
 /// What the load computed for a service dataset (`rummet.access_runs`).
 struct Run {
+    services_version: i64,
     network: String,
     network_version: i64,
     population: String,
@@ -117,6 +118,7 @@ async fn run(client: &impl GenericClient, dataset: &Dataset) -> Result<Run, Stat
         )));
     }
     Ok(Run {
+        services_version: row.get(0),
         network: row.get(1),
         network_version: row.get(2),
         population: row.get(3),
@@ -356,12 +358,13 @@ impl StatsService {
         let asked = async {
             let run = run(&*client, &dataset).await?;
             let service = check_service(&run, service)?;
-            // A tile is made of what the run was computed from: keyed by all three versions,
-            // a cached one never outlives them. Low-zoom tiles hold tens of thousands of cells.
+            // A tile is made of what the run was computed from: keyed by the run's three
+            // versions (a new run, even one rolled back to old numbers, is a new load with a new
+            // services version), a cached one never outlives them.
             let key = format!(
                 "access-tile|{}@{}|{}@{}|{}@{}|{service}|{profile}|{z}/{x}/{y}",
                 dataset.id,
-                dataset.version,
+                run.services_version,
                 run.network,
                 run.network_version,
                 run.population,

@@ -13,6 +13,8 @@ SELECT id, version, table_name,
        catalog->'population'->>'count' AS count_column,
        catalog->'population'->>'reference' AS reference_column,
        (catalog->'population'->>'cell_m')::double precision AS cell_m,
+       -- A table by unit (joined to a division's units), not a grid of cells.
+       catalog->'population'->>'join' IS NOT NULL AS joined,
        title, licence, attribution
 FROM rummet.datasets
 WHERE role = 'population'
