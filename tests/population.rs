@@ -672,3 +672,30 @@ async fn refuses_tables_it_cannot_join(app: &TestApp, table: &CatalogEntry, dir:
     .expect_err("refused");
     assert!(err.to_string().contains("varies by Tid instead"), "{err}");
 }
+
+#[test]
+fn a_directory_scan_loads_tables_after_the_rest_and_names_an_unnamed_table_ambiguous() {
+    use rummet_loaders::discover;
+    let dir = tempfile::tempdir().expect("dir");
+    let rows = [("00", "Riket", 10), ("0114", "Upplands Väsby", 10)];
+    scb_table(&dir.path().join("BE0101N1.json"), &rows);
+    scb_table(&dir.path().join("tabell.json"), &rows);
+    pipos_csv(
+        &dir.path().join("serviceanalys.csv"),
+        &[("Dagligvaror", 1.0, 2.0)],
+    );
+    let found = discover::scan(dir.path()).expect("scan");
+    let ids: Vec<&str> = found.found.iter().map(|f| f.entry.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        ["pipos_service", "befolkning_kommun"],
+        "the table last"
+    );
+    let skipped: Vec<String> = found.skipped.iter().map(|s| s.reason.clone()).collect();
+    assert!(
+        skipped
+            .iter()
+            .any(|r| r.contains("befolkning_deso and befolkning_kommun alike")),
+        "{skipped:?}"
+    );
+}

@@ -103,6 +103,14 @@ pub fn scan(dir: &Path) -> std::io::Result<Discovery> {
         discovery.skipped.push(Skipped { path, reason });
     }
     prefer_whole(&mut discovery);
+    // A table joined to a division's units is loaded after the division (stable: the rest
+    // keep their file-name order).
+    discovery.found.sort_by_key(|f| {
+        f.entry
+            .population
+            .as_ref()
+            .is_some_and(|p| p.join.is_some())
+    });
     Ok(discovery)
 }
 
@@ -201,6 +209,10 @@ fn holds_most_fields(entry: &CatalogEntry, missing: usize) -> bool {
     found > 0 && found * 2 >= entry.fields.len()
 }
 
+/// Largest `.json` file tried as a JSON-stat table when recognising files by content (SCB's
+/// table by demographic area is well under a megabyte).
+const JSON_STAT_MAX_BYTES: u64 = 64 * 1024 * 1024;
+
 /// The formats a file may be in, by its extension (a zip may hold any of the zipped ones).
 fn formats_of(path: &Path) -> Vec<SourceFormat> {
     let ext = path
@@ -210,6 +222,10 @@ fn formats_of(path: &Path) -> Vec<SourceFormat> {
     match ext.as_str() {
         "gpkg" => vec![SourceFormat::GeoPackage],
         "shp" => vec![SourceFormat::Shapefile],
+        // A statistical table is small; a large JSON file is not read whole to find out.
+        "json" if std::fs::metadata(path).is_ok_and(|m| m.len() < JSON_STAT_MAX_BYTES) => {
+            vec![SourceFormat::GeoJson, SourceFormat::JsonStat]
+        }
         "geojson" | "json" | "geojsonl" | "geojsons" | "ndjson" => vec![SourceFormat::GeoJson],
         "csv" | "txt" => vec![SourceFormat::Csv],
         "parquet" | "geoparquet" => vec![SourceFormat::GeoParquet],
