@@ -92,8 +92,8 @@ async fn load(app: &TestApp, entry: &CatalogEntry, path: std::path::PathBuf) {
     geojson::load_file(&app.state, entry, path).await;
 }
 
-/// Loads the division `tkommun`, the flood polygons `tflood` and the population grid.
-async fn people_world(app: &TestApp, dir: &std::path::Path) {
+/// Loads the division `tkommun`: unit A (x 400–402 km) and B (x 402–404 km, y to 6 410 km).
+async fn two_units(app: &TestApp) {
     let division = geojson::entry(
         "tkommun",
         "division",
@@ -115,6 +115,11 @@ async fn people_world(app: &TestApp, dir: &std::path::Path) {
         ],
     )
     .await;
+}
+
+/// Loads the division `tkommun`, the flood polygons `tflood` and the population grid.
+async fn people_world(app: &TestApp, dir: &std::path::Path) {
+    two_units(app).await;
     let flood = geojson::entry("tflood", "thematic", "polygon", &[("klass", "text")]);
     let klass = json!({"klass": "100"});
     geojson::load(
@@ -552,27 +557,7 @@ async fn a_population_table_by_unit_is_joined_to_its_division_by_code_and_counte
  {
     let app = TestApp::new().await;
     let dir = tempfile::tempdir().expect("dir");
-    let division = geojson::entry(
-        "tkommun",
-        "division",
-        "polygon",
-        &[("kod", "text"), ("namn", "text")],
-    );
-    geojson::load(
-        &app,
-        &division,
-        vec![
-            (
-                json!({"kod": "A", "namn": "Ana"}),
-                rect(400_000.0, Y0, 402_000.0, Y0 + 1000.0),
-            ),
-            (
-                json!({"kod": "B", "namn": "Bro"}),
-                rect(402_000.0, Y0, 404_000.0, 6_410_000.0),
-            ),
-        ],
-    )
-    .await;
+    two_units(&app).await;
     let flood = geojson::entry("tflood", "thematic", "polygon", &[("klass", "text")]);
     geojson::load(
         &app,

@@ -233,6 +233,11 @@ fn map_paths(divisions: &[String]) -> serde_json::Map<String, Value> {
             "responses": {"200": {"description": "A glyphs protobuf.", "content": {"application/x-protobuf": {}}}, "400": error_response("Malformed range."), "404": error_response("No such font.")},
         }},
     });
+    object(paths)
+}
+
+/// The members of `paths` (built as one `json!` object) to merge into the document's paths.
+pub(super) fn object(paths: Value) -> serde_json::Map<String, Value> {
     match paths {
         Value::Object(map) => map,
         _ => serde_json::Map::new(),

@@ -87,10 +87,7 @@ pub fn paths(divisions: &[String]) -> serde_json::Map<String, Value> {
             },
         }},
     });
-    match paths {
-        Value::Object(map) => map,
-        _ => serde_json::Map::new(),
-    }
+    super::openapi::object(paths)
 }
 
 #[cfg(test)]
